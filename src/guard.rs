@@ -1,0 +1,296 @@
+//! Handles: the guard that owns a checked-out buffer, and the operations
+//! that create guards, shared by every kind of pool.
+//!
+//! A [`Guard`] is the only safe owner of a checked-out buffer. It derefs to
+//! the buffer, knows the buffer's [`BufIndex`], and returns the buffer when
+//! it is dropped, also while a panic unwinds. [`Guard::into_raw`] gives up
+//! the guard for a bare index that can cross C, a DMA descriptor or an
+//! io_uring `user_data`; the pool re-enters it with `from_raw_checked` (which
+//! verifies it) or the `unsafe` `from_raw`.
+//!
+//! Raw hand-off is tracked with one bit per buffer that lives in the ring's
+//! slot word at the buffer's position (see the `ring` module, invariant 5),
+//! so it costs no memory and the fast path of a guard never touches it.
+
+use crate::backoff::{Adapt, wait_for};
+use crate::ring::{Ring, Slot};
+use crate::{BufIndex, PoolEmpty, RawIndexError};
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+
+pub(crate) mod sealed {
+    use crate::ring::{Ring, Slot};
+
+    /// What a guard needs from the pool it came from.
+    ///
+    /// # Safety
+    ///
+    /// `item(i)` must return a pointer to item `i`, valid for reads and
+    /// writes for as long as the pool lives, for every `i` below
+    /// `ring().capacity()`; distinct `i` give disjoint items; the item of an
+    /// index that the ring hands out must be initialised.
+    pub unsafe trait Storage {
+        /// The type of one buffer.
+        type Item;
+        /// The ring of free indices.
+        fn ring(&self) -> &Ring<[Slot]>;
+        /// Item `index`; `index` is below the ring's capacity.
+        fn item(&self, index: usize) -> core::ptr::NonNull<Self::Item>;
+    }
+}
+
+use sealed::Storage;
+
+/// An exclusively owned buffer, checked out of the pool `P`.
+///
+/// Derefs to the buffer (`[u8; SIZE]` for the byte tiers) and returns it
+/// to the pool when dropped.
+///
+/// ```
+/// static POOL: iobuf::MicroPool<8> = iobuf::MicroPool::new();
+///
+/// let mut buf: iobuf::Guard<'static, iobuf::MicroPool<8>> = POOL.try_get()?;
+/// buf[0] = 0xAB;
+/// assert_eq!(buf[0], 0xAB);
+/// assert_eq!(POOL.available(), 7);
+/// drop(buf);
+/// assert_eq!(POOL.available(), 8);
+/// # Ok::<(), iobuf::PoolEmpty>(())
+/// ```
+#[must_use = "dropping a guard returns its buffer at once"]
+pub struct Guard<'a, P: Storage + ?Sized> {
+    pool: &'a P,
+    index: BufIndex,
+    /// A guard acts as `&'a mut Item`: `Send` needs `Item: Send`, `Sync`
+    /// needs `Item: Sync` (the pool itself is `Sync` for any `Send` item).
+    _item: PhantomData<&'a mut P::Item>,
+}
+
+impl<'a, P: Storage + ?Sized> Guard<'a, P> {
+    /// # Safety
+    ///
+    /// The caller owns buffer `index` of `pool` exclusively, and `index` is
+    /// below the pool's capacity.
+    unsafe fn new(pool: &'a P, index: BufIndex) -> Self {
+        Self {
+            pool,
+            index,
+            _item: PhantomData,
+        }
+    }
+
+    /// The buffer's stable index in its pool.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<4> = iobuf::PicoPool::new();
+    ///
+    /// let a = POOL.try_get().unwrap();
+    /// let b = POOL.try_get().unwrap();
+    /// assert_ne!(a.index(), b.index());
+    /// assert!(a.index().as_usize() < POOL.capacity());
+    /// ```
+    pub fn index(&self) -> BufIndex {
+        self.index
+    }
+
+    /// The pool this buffer belongs to.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<4> = iobuf::PicoPool::new();
+    ///
+    /// let buf = POOL.try_get().unwrap();
+    /// assert!(core::ptr::eq(buf.pool(), &POOL));
+    /// ```
+    pub fn pool(&self) -> &'a P {
+        self.pool
+    }
+
+    /// A pointer to the buffer, valid while the pool lives (e.g. for a DMA
+    /// descriptor). Writing through it is only sound while you own the
+    /// buffer, as a guard or in raw form.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<2> = iobuf::SmallPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// let address = buf.as_mut_ptr();
+    /// assert_eq!(address.cast::<u8>(), buf.as_mut_slice().as_mut_ptr());
+    /// ```
+    pub fn as_mut_ptr(&mut self) -> *mut P::Item {
+        self.pool.item(self.index.as_usize()).as_ptr()
+    }
+
+    /// Gives up the guard without returning the buffer, for a hand-off
+    /// through code that cannot hold a Rust guard (C, a DMA descriptor, an
+    /// io_uring `user_data`). The buffer stays checked out until the index
+    /// is re-entered with [`BoundedPool::from_raw_checked`] or
+    /// [`BoundedPool::from_raw`]; an index never re-entered is never
+    /// returned.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<4> = iobuf::SmallPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// buf[0] = 42;
+    /// let id: u64 = buf.into_raw().into(); // e.g. an io_uring user_data
+    ///
+    /// let id = iobuf::BufIndex::try_from(id).unwrap();
+    /// let buf = POOL.from_raw_checked(id).unwrap();
+    /// assert_eq!(buf[0], 42);
+    /// assert!(POOL.from_raw_checked(id).is_err()); // already re-entered
+    /// ```
+    ///
+    /// [`BoundedPool::from_raw_checked`]: crate::BoundedPool::from_raw_checked
+    /// [`BoundedPool::from_raw`]: crate::BoundedPool::from_raw
+    pub fn into_raw(self) -> BufIndex {
+        let guard = ManuallyDrop::new(self);
+        let was_raw = guard.pool.ring().set_tag(guard.index.as_usize());
+        debug_assert!(!was_raw, "a guarded buffer was marked as raw");
+        guard.index
+    }
+}
+
+impl<'a, P: Storage<Item = [u8; SIZE]> + ?Sized, const SIZE: usize> Guard<'a, P> {
+    /// The buffer as a byte slice.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<1> = iobuf::NanoPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// buf.as_mut_slice()[..2].copy_from_slice(b"hi");
+    /// assert_eq!(&buf.as_slice()[..2], b"hi");
+    /// ```
+    pub fn as_slice(&self) -> &[u8] {
+        &self[..]
+    }
+
+    /// The buffer as a mutable byte slice.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<1> = iobuf::NanoPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// buf.as_mut_slice().fill(7);
+    /// assert!(buf.iter().all(|&b| b == 7));
+    /// ```
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self[..]
+    }
+}
+
+impl<P: Storage + ?Sized> Deref for Guard<'_, P> {
+    type Target = P::Item;
+
+    fn deref(&self) -> &P::Item {
+        // SAFETY: the guard owns buffer `index` exclusively (it came out of
+        // the ring or out of a verified raw hand-off), the item is
+        // initialised (`Storage` contract) and outlives the guard's borrow.
+        unsafe { self.pool.item(self.index.as_usize()).as_ref() }
+    }
+}
+
+impl<P: Storage + ?Sized> DerefMut for Guard<'_, P> {
+    fn deref_mut(&mut self) -> &mut P::Item {
+        // SAFETY: as in `deref`; `&mut self` makes this the only access.
+        unsafe { self.pool.item(self.index.as_usize()).as_mut() }
+    }
+}
+
+impl<P: Storage + ?Sized> Drop for Guard<'_, P> {
+    fn drop(&mut self) {
+        return_index(self.pool.ring(), self.index);
+    }
+}
+
+impl<P: Storage + ?Sized> fmt::Debug for Guard<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard").field("index", &self.index).finish()
+    }
+}
+
+/// Pushes a held index back.
+#[inline]
+fn return_index(ring: &Ring<[Slot]>, index: BufIndex) {
+    if ring.push(index.as_usize()).is_err() {
+        overflow(index);
+    }
+}
+
+/// Only reachable by breaking the contract of the `unsafe` `from_raw`.
+#[cold]
+#[inline(never)]
+fn overflow(index: BufIndex) -> ! {
+    panic!(
+        "iobuf: buffer {index} returned to a pool that already holds all its buffers \
+         (an index was re-entered twice through the unsafe `from_raw`)"
+    )
+}
+
+/// Takes a free buffer, never waiting.
+#[inline]
+pub(crate) fn try_get<P: Storage + ?Sized>(pool: &P) -> Result<Guard<'_, P>, PoolEmpty> {
+    match pool.ring().pop() {
+        // SAFETY: the ring handed `index` out, so nobody else owns it, and
+        // the ring holds only indices below its capacity.
+        Some(index) => Ok(unsafe { Guard::new(pool, BufIndex::from_position(index)) }),
+        None => Err(PoolEmpty),
+    }
+}
+
+/// Takes a free buffer, spinning and then adapting until one is free.
+pub(crate) fn get_with<'a, P: Storage + ?Sized>(
+    pool: &'a P,
+    adapt: &mut impl Adapt,
+) -> Guard<'a, P> {
+    wait_for(|| try_get(pool).ok(), adapt)
+}
+
+/// Re-enters a raw index after verifying it.
+pub(crate) fn from_raw_checked<P: Storage + ?Sized>(
+    pool: &P,
+    index: BufIndex,
+) -> Result<Guard<'_, P>, RawIndexError> {
+    let ring = pool.ring();
+    let capacity = ring.capacity();
+    if index.as_usize() >= capacity {
+        return Err(RawIndexError::OutOfRange { index, capacity });
+    }
+    if !ring.clear_tag(index.as_usize()) {
+        return Err(RawIndexError::NotCheckedOut { index });
+    }
+    // SAFETY: the tag was set, so the buffer was given up by `into_raw`, and
+    // clearing it atomically made this call its only re-entry.
+    Ok(unsafe { Guard::new(pool, index) })
+}
+
+/// Re-enters a raw index without verifying it.
+///
+/// # Safety
+///
+/// `index` came from [`Guard::into_raw`] on this pool and has not been
+/// re-entered since.
+pub(crate) unsafe fn from_raw<P: Storage + ?Sized>(pool: &P, index: BufIndex) -> Guard<'_, P> {
+    let was_raw = pool.ring().clear_tag(index.as_usize());
+    debug_assert!(
+        was_raw,
+        "from_raw of buffer {index}, which is not out in raw form"
+    );
+    // SAFETY: the caller guarantees that the index was handed out in raw
+    // form by this pool and is re-entered once.
+    unsafe { Guard::new(pool, index) }
+}
+
+/// The address of item `index`, for descriptors; no ownership implied.
+pub(crate) fn item_ptr<P: Storage + ?Sized>(
+    pool: &P,
+    index: BufIndex,
+) -> Result<NonNull<P::Item>, RawIndexError> {
+    let capacity = pool.ring().capacity();
+    if index.as_usize() >= capacity {
+        return Err(RawIndexError::OutOfRange { index, capacity });
+    }
+    Ok(pool.item(index.as_usize()))
+}

@@ -1,0 +1,365 @@
+//! The static pool: an arena of `N` items and the ring of their free indices.
+//!
+//! [`BoundedPool<T, N>`] owns `N` items of `T` in place (no allocator) and a
+//! lock-free ring of the indices of the free ones. It is built by a
+//! `const fn`, so it can be a `static`; for items whose all-zero bytes are a
+//! valid value ([`ZeroInit`], e.g. the byte tiers) the whole pool starts as
+//! zero bytes with every buffer free, so it is placed in `.bss` and costs
+//! neither flash nor start-up time. Other item types start empty and are
+//! filled once with [`BoundedPool::fill`].
+//!
+//! The items are aligned to 64 bytes, so every buffer of 64 bytes or more
+//! starts on a cache line of its own (and satisfies the alignment most DMA
+//! engines ask for). Page-aligned memory is the `std` layer's job.
+
+use crate::backoff::{Adapt, DefaultAdapt};
+use crate::guard::{self, Guard, sealed::Storage};
+use crate::ring::{MAX_CAPACITY, Ring, Slot};
+use crate::sync::{AtomicBool, Ordering};
+use crate::{BufIndex, FillError, PoolEmpty, RawIndexError};
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::NonNull;
+
+/// Types for which all-zero bytes are a valid value, so a pool of them can
+/// start full without being filled.
+///
+/// # Safety
+///
+/// An all-zero bit pattern must be a valid, safe value of the type.
+///
+/// ```
+/// // A descriptor of plain integers is valid when zeroed.
+/// struct Descriptor { address: u32, length: u16, flags: u16 }
+/// unsafe impl iobuf::ZeroInit for Descriptor {}
+///
+/// static DESCRIPTORS: iobuf::BoundedPool<Descriptor, 16> = iobuf::BoundedPool::new();
+/// assert_eq!(DESCRIPTORS.try_get().unwrap().length, 0);
+/// ```
+pub unsafe trait ZeroInit {}
+
+macro_rules! zero_init {
+    ($($t:ty)*) => { $(
+        // SAFETY: zero is a valid value of every primitive integer, of
+        // `bool` (false), of `char` ('\0') and of the floats (+0.0).
+        unsafe impl ZeroInit for $t {}
+    )* };
+}
+zero_init!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize bool char f32 f64);
+
+// SAFETY: an array of zero-valid elements, zeroed, is an array of zeroed
+// valid elements.
+unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
+
+/// A bounded, lock-free pool of `N` items of `T`, usable as a `static`.
+///
+/// Taking an item ([`try_get`](Self::try_get)) and returning it (dropping
+/// the [`Guard`]) are each one lock-free pop or push on a ring of indices
+/// and never allocate. With fewer than `N` items held, `try_get` always
+/// succeeds; returning an item always succeeds without waiting.
+///
+/// ```
+/// use iobuf::SmallPool;
+///
+/// static POOL: SmallPool<1024> = SmallPool::new();
+///
+/// let mut buf = POOL.try_get()?;   // never blocks
+/// buf[..5].copy_from_slice(b"hello");
+/// let id = buf.index();            // stable id, e.g. for a DMA descriptor
+/// assert!(id.as_usize() < POOL.capacity());
+/// drop(buf);                       // back in the pool
+/// assert_eq!(POOL.available(), 1024);
+/// # Ok::<(), iobuf::PoolEmpty>(())
+/// ```
+///
+/// `N` must be between 1 and [`MAX_CAPACITY`]; anything else fails to
+/// compile:
+///
+/// ```compile_fail
+/// static EMPTY: iobuf::SmallPool<0> = iobuf::SmallPool::new();
+/// # fn main() { let _ = EMPTY.capacity(); }
+/// ```
+#[repr(C)]
+pub struct BoundedPool<T, const N: usize> {
+    ring: Ring<[Slot; N]>,
+    /// Set for a pool made by [`unfilled`](Self::unfilled) until
+    /// [`fill`](Self::fill) claims it; zero (false) otherwise, so a
+    /// zero-initialised pool stays all zero bytes.
+    awaiting_fill: AtomicBool,
+    items: Items<T, N>,
+}
+
+/// The arena. An item is initialised whenever its index is in the ring or
+/// held by a guard or in raw form.
+#[repr(C, align(64))]
+struct Items<T, const N: usize>([UnsafeCell<MaybeUninit<T>>; N]);
+
+// SAFETY: the pool hands each item to one owner at a time (ring invariant
+// 1), and the ring's acquire/release orderings order one owner's accesses
+// before the next one's, exactly like a `Mutex<T>`: sharing the pool between
+// threads sends items between them, so `T: Send` suffices.
+unsafe impl<T: Send, const N: usize> Sync for BoundedPool<T, N> {}
+
+impl<T, const N: usize> BoundedPool<T, N> {
+    /// Evaluated (and so checked at compile time) by every constructor.
+    const CAPACITY_IS_VALID: () = assert!(
+        N > 0 && N <= MAX_CAPACITY,
+        "a pool's capacity must be between 1 and iobuf::MAX_CAPACITY"
+    );
+
+    /// An empty pool whose items are not yet initialised: it hands out
+    /// nothing until [`fill`](Self::fill) runs. Works for any `T`.
+    ///
+    /// ```
+    /// static NAMES: iobuf::BoundedPool<&str, 2> = iobuf::BoundedPool::unfilled();
+    ///
+    /// assert!(NAMES.try_get().is_err());
+    /// NAMES.fill(|index| ["left", "right"][index.as_usize()]).unwrap();
+    /// assert_eq!(*NAMES.try_get().unwrap(), "left");
+    /// ```
+    pub const fn unfilled() -> Self {
+        let () = Self::CAPACITY_IS_VALID;
+        Self {
+            ring: Ring::empty(),
+            awaiting_fill: AtomicBool::new(true),
+            items: Items([const { UnsafeCell::new(MaybeUninit::uninit()) }; N]),
+        }
+    }
+
+    /// Initialises every item with `init(index)` and makes it available:
+    /// the Go library's `Fill`. Works once, on a pool made by
+    /// [`unfilled`](Self::unfilled); items become available one by one, so
+    /// other threads may take them while the fill runs. If `init` panics,
+    /// the items made so far stay available and the others are never handed
+    /// out.
+    ///
+    /// ```
+    /// use iobuf::{BoundedPool, FillError};
+    ///
+    /// static COUNTERS: BoundedPool<Option<u64>, 4> = BoundedPool::unfilled();
+    ///
+    /// COUNTERS.fill(|index| Some(u64::from(index) * 10)).unwrap();
+    /// assert_eq!(COUNTERS.fill(|_| None), Err(FillError::AlreadyFilled));
+    /// assert_eq!(*COUNTERS.try_get().unwrap(), Some(0));
+    /// ```
+    pub fn fill(&self, mut init: impl FnMut(BufIndex) -> T) -> Result<(), FillError> {
+        if !self.awaiting_fill.swap(false, Ordering::AcqRel) {
+            return Err(FillError::AlreadyFilled);
+        }
+        for position in 0..N {
+            let index = BufIndex::from_position(position);
+            // SAFETY: `index` has never been in the ring and this call won
+            // the fill, so nothing else can reach item `index`.
+            unsafe { self.item(position).as_ptr().write(init(index)) };
+            // The ring started empty and receives each index once, so it
+            // cannot overflow.
+            let pushed = self.ring().push(position);
+            debug_assert!(pushed.is_ok());
+        }
+        Ok(())
+    }
+
+    /// Takes a free item, never blocking: [`PoolEmpty`] when all `N` are
+    /// checked out. Lock-free, safe in interrupt handlers.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<2> = iobuf::PicoPool::new();
+    ///
+    /// let a = POOL.try_get().unwrap();
+    /// let b = POOL.try_get().unwrap();
+    /// assert!(POOL.try_get().is_err());
+    /// drop((a, b));
+    /// ```
+    #[inline]
+    pub fn try_get(&self) -> Result<Guard<'_, Self>, PoolEmpty> {
+        guard::try_get(self)
+    }
+
+    /// Takes a free item, waiting as long as it takes: spins briefly, then
+    /// calls [`DefaultAdapt`] (a thread yield with `std`) between attempts.
+    /// Never call it where nothing else can return a buffer (an interrupt
+    /// handler that preempted every holder), or it waits forever.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<1> = iobuf::NanoPool::new();
+    ///
+    /// std::thread::scope(|scope| {
+    ///     let held = POOL.try_get().unwrap();
+    ///     scope.spawn(move || drop(held));
+    ///     let buf = POOL.get(); // waits until the other thread returns it
+    ///     assert_eq!(buf.index().get(), 0);
+    /// });
+    /// ```
+    pub fn get(&self) -> Guard<'_, Self> {
+        guard::get_with(self, &mut DefaultAdapt)
+    }
+
+    /// Like [`get`](Self::get), with your own [`Adapt`] strategy for the
+    /// wait after the spin phase.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<1> = iobuf::NanoPool::new();
+    ///
+    /// let mut waits = 0;
+    /// let buf = POOL.get_with(&mut || waits += 1);
+    /// assert_eq!(waits, 0); // a buffer was free: no waiting
+    /// # drop(buf);
+    /// ```
+    pub fn get_with(&self, adapt: &mut impl Adapt) -> Guard<'_, Self> {
+        guard::get_with(self, adapt)
+    }
+
+    /// Re-enters an index given up by [`Guard::into_raw`], after checking it:
+    /// [`RawIndexError::OutOfRange`] if it is not below the capacity,
+    /// [`RawIndexError::NotCheckedOut`] if that buffer is not out in raw form
+    /// (free, held by a guard, or re-entered already). An error changes
+    /// nothing.
+    ///
+    /// ```
+    /// use iobuf::RawIndexError;
+    ///
+    /// static POOL: iobuf::NanoPool<2> = iobuf::NanoPool::new();
+    ///
+    /// let id = POOL.try_get().unwrap().into_raw();
+    /// let buf = POOL.from_raw_checked(id).unwrap();
+    /// assert_eq!(
+    ///     POOL.from_raw_checked(id).unwrap_err(),
+    ///     RawIndexError::NotCheckedOut { index: id }
+    /// );
+    /// drop(buf);
+    /// assert_eq!(POOL.available(), 2);
+    /// ```
+    pub fn from_raw_checked(&self, index: BufIndex) -> Result<Guard<'_, Self>, RawIndexError> {
+        guard::from_raw_checked(self, index)
+    }
+
+    /// Re-enters an index given up by [`Guard::into_raw`] without checking
+    /// it (debug builds still assert).
+    ///
+    /// # Safety
+    ///
+    /// `index` must come from [`Guard::into_raw`] on this pool, and must not
+    /// have been re-entered since.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<2> = iobuf::NanoPool::new();
+    ///
+    /// let id = POOL.try_get().unwrap().into_raw();
+    /// // SAFETY: `id` came from `into_raw` on POOL and is re-entered once.
+    /// let buf = unsafe { POOL.from_raw(id) };
+    /// assert_eq!(buf.index(), id);
+    /// ```
+    pub unsafe fn from_raw(&self, index: BufIndex) -> Guard<'_, Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { guard::from_raw(self, index) }
+    }
+
+    /// The address of item `index`, e.g. to program a DMA descriptor for a
+    /// buffer handed out in raw form. Owning the buffer is up to you: the
+    /// pointer grants nothing.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<4> = iobuf::SmallPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// let address = POOL.item_ptr(buf.index()).unwrap();
+    /// assert_eq!(address.as_ptr(), buf.as_mut_ptr());
+    /// assert!(POOL.item_ptr(iobuf::BufIndex::new(4)).is_err());
+    /// ```
+    pub fn item_ptr(&self, index: BufIndex) -> Result<NonNull<T>, RawIndexError> {
+        guard::item_ptr(self, index)
+    }
+
+    /// How many items the pool has: `N`.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<1024> = iobuf::SmallPool::new();
+    /// assert_eq!(POOL.capacity(), 1024);
+    /// ```
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// How many items are free. Exact when no operation is under way;
+    /// otherwise a snapshot that concurrent operations may already have
+    /// changed.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<3> = iobuf::PicoPool::new();
+    ///
+    /// let held = POOL.try_get().unwrap();
+    /// assert_eq!(POOL.available(), 2);
+    /// # drop(held);
+    /// ```
+    pub fn available(&self) -> usize {
+        self.ring().len()
+    }
+}
+
+impl<T: ZeroInit, const N: usize> BoundedPool<T, N> {
+    /// A full pool of `N` zeroed items, every one free. All zero bytes:
+    /// as a `static` it lives in `.bss`.
+    ///
+    /// ```
+    /// static POOL: iobuf::MediumPool<8> = iobuf::MediumPool::new();
+    ///
+    /// let buf = POOL.try_get().unwrap();
+    /// assert!(buf.iter().all(|&byte| byte == 0));
+    /// ```
+    pub const fn new() -> Self {
+        let () = Self::CAPACITY_IS_VALID;
+        Self {
+            ring: Ring::full(),
+            awaiting_fill: AtomicBool::new(false),
+            items: Items([const { UnsafeCell::new(MaybeUninit::zeroed()) }; N]),
+        }
+    }
+}
+
+impl<T: ZeroInit, const N: usize> Default for BoundedPool<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: `item` points into `self.items`, which lives as long as the pool;
+// distinct positions are distinct array elements; an item is initialised
+// before its index first enters the ring (zeroed by `new`, written by
+// `fill`), and only initialised items' indices ever enter it.
+unsafe impl<T, const N: usize> Storage for BoundedPool<T, N> {
+    type Item = T;
+
+    #[inline]
+    fn ring(&self) -> &Ring<[Slot]> {
+        &self.ring
+    }
+
+    #[inline]
+    fn item(&self, index: usize) -> NonNull<T> {
+        NonNull::from(&self.items.0[index]).cast()
+    }
+}
+
+impl<T, const N: usize> Drop for BoundedPool<T, N> {
+    /// Drops the free items. No guard can outlive the pool; items still out
+    /// in raw form are leaked, not dropped.
+    fn drop(&mut self) {
+        if core::mem::needs_drop::<T>() {
+            while let Some(position) = self.ring().pop() {
+                // SAFETY: `position` came out of the ring, so its item is
+                // initialised and owned by nobody else; it is dropped once.
+                unsafe { self.item(position).as_ptr().drop_in_place() };
+            }
+        }
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for BoundedPool<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedPool")
+            .field("capacity", &N)
+            .field("available", &self.available())
+            .finish()
+    }
+}
