@@ -14,6 +14,21 @@ use spin::relax::{RelaxStrategy, Spin};
 
 /// How many attempts spin before the [`Adapt`] strategy takes over. Round
 /// `r` relaxes `2^r` times, so the spin phase is 127 pause hints in all.
+///
+/// ```
+/// static POOL: iobuf::NanoPool<1> = iobuf::NanoPool::new();
+///
+/// let held = POOL.try_get().unwrap();
+/// let mut held = Some(held);
+/// let mut adapt_calls = 0;
+/// // All SPIN_ROUNDS attempts fail first; then `adapt` returns the buffer.
+/// let _buf = POOL.get_with(&mut || {
+///     adapt_calls += 1;
+///     drop(held.take());
+/// });
+/// assert_eq!(adapt_calls, 1);
+/// assert_eq!(iobuf::SPIN_ROUNDS, 7);
+/// ```
 pub const SPIN_ROUNDS: u32 = 7;
 
 /// What a waiting call does between attempts once spinning has not helped.

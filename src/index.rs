@@ -87,6 +87,12 @@ impl From<BufIndex> for usize {
 }
 
 /// The value does not fit in a [`BufIndex`] (it exceeds `u32::MAX`).
+///
+/// ```
+/// use iobuf::{BufIndex, IndexTooLarge};
+///
+/// assert_eq!(BufIndex::try_from(1u64 << 40), Err(IndexTooLarge));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IndexTooLarge;

@@ -76,9 +76,15 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 /// `N` must be between 1 and [`MAX_CAPACITY`]; anything else fails to
 /// compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// static EMPTY: iobuf::SmallPool<0> = iobuf::SmallPool::new();
 /// # fn main() { let _ = EMPTY.capacity(); }
+/// ```
+///
+/// ```compile_fail,E0080
+/// const TOO_MANY: usize = iobuf::MAX_CAPACITY + 1;
+/// static HUGE: iobuf::BoundedPool<u8, TOO_MANY> = iobuf::BoundedPool::unfilled();
+/// # fn main() { let _ = HUGE.capacity(); }
 /// ```
 #[repr(C)]
 pub struct BoundedPool<T, const N: usize> {

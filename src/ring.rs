@@ -131,6 +131,11 @@ const FLAG_BITS: u32 = 2;
 /// bits of cycle. On 32-bit targets `2^20`: at least 10 bits of cycle remain,
 /// so a stalled operation is fooled only after about `2^30` operations (see
 /// the module docs).
+///
+/// ```
+/// # #[cfg(target_pointer_width = "64")]
+/// assert_eq!(iobuf::MAX_CAPACITY, 1 << 31);
+/// ```
 #[cfg(target_pointer_width = "64")]
 pub const MAX_CAPACITY: usize = 1 << 31;
 /// The largest capacity a ring (and therefore a pool) can have.
@@ -139,6 +144,11 @@ pub const MAX_CAPACITY: usize = 1 << 31;
 /// bits of cycle. On 32-bit targets `2^20`: at least 10 bits of cycle remain,
 /// so a stalled operation is fooled only after about `2^30` operations (see
 /// the module docs).
+///
+/// ```
+/// # #[cfg(not(target_pointer_width = "64"))]
+/// assert_eq!(iobuf::MAX_CAPACITY, 1 << 20);
+/// ```
 #[cfg(not(target_pointer_width = "64"))]
 pub const MAX_CAPACITY: usize = 1 << 20;
 

@@ -17,44 +17,131 @@
 use crate::BoundedPool;
 
 /// Bytes in a [`PicoBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::PICO_SIZE, iobuf::Tier::Pico.size());
+/// ```
 pub const PICO_SIZE: usize = 16;
 /// Bytes in a [`NanoBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::NANO_SIZE, iobuf::Tier::Nano.size());
+/// ```
 pub const NANO_SIZE: usize = 64;
 /// Bytes in a [`MicroBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::MICRO_SIZE, iobuf::Tier::Micro.size());
+/// ```
 pub const MICRO_SIZE: usize = 256;
 /// Bytes in a [`SmallBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::SMALL_SIZE, iobuf::Tier::Small.size());
+/// ```
 pub const SMALL_SIZE: usize = 1024;
 /// Bytes in a [`MediumBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::MEDIUM_SIZE, iobuf::Tier::Medium.size());
+/// ```
 pub const MEDIUM_SIZE: usize = 4 * 1024;
 /// Bytes in a [`LargeBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::LARGE_SIZE, iobuf::Tier::Large.size());
+/// ```
 pub const LARGE_SIZE: usize = 16 * 1024;
 /// Bytes in a [`HugeBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::HUGE_SIZE, iobuf::Tier::Huge.size());
+/// ```
 pub const HUGE_SIZE: usize = 64 * 1024;
 /// Bytes in a [`GiantBuffer`].
+///
+/// ```
+/// assert_eq!(iobuf::GIANT_SIZE, iobuf::Tier::Giant.size());
+/// ```
 pub const GIANT_SIZE: usize = 256 * 1024;
 
 /// A 16-byte buffer.
+///
+/// ```
+/// let buffer: iobuf::PicoBuffer = [0; iobuf::PICO_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Pico.size());
+/// ```
 pub type PicoBuffer = [u8; PICO_SIZE];
 /// A 64-byte buffer.
+///
+/// ```
+/// let buffer: iobuf::NanoBuffer = [0; iobuf::NANO_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Nano.size());
+/// ```
 pub type NanoBuffer = [u8; NANO_SIZE];
 /// A 256-byte buffer.
+///
+/// ```
+/// let buffer: iobuf::MicroBuffer = [0; iobuf::MICRO_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Micro.size());
+/// ```
 pub type MicroBuffer = [u8; MICRO_SIZE];
 /// A 1 KiB buffer.
+///
+/// ```
+/// let buffer: iobuf::SmallBuffer = [0; iobuf::SMALL_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Small.size());
+/// ```
 pub type SmallBuffer = [u8; SMALL_SIZE];
 /// A 4 KiB buffer.
+///
+/// ```
+/// let buffer: iobuf::MediumBuffer = [0; iobuf::MEDIUM_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Medium.size());
+/// ```
 pub type MediumBuffer = [u8; MEDIUM_SIZE];
 /// A 16 KiB buffer.
+///
+/// ```
+/// let buffer: iobuf::LargeBuffer = [0; iobuf::LARGE_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Large.size());
+/// ```
 pub type LargeBuffer = [u8; LARGE_SIZE];
 /// A 64 KiB buffer.
+///
+/// ```
+/// let buffer: iobuf::HugeBuffer = [0; iobuf::HUGE_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Huge.size());
+/// ```
 pub type HugeBuffer = [u8; HUGE_SIZE];
 /// A 256 KiB buffer.
+///
+/// ```
+/// let buffer: iobuf::GiantBuffer = [0; iobuf::GIANT_SIZE];
+/// assert_eq!(buffer.len(), iobuf::Tier::Giant.size());
+/// ```
 pub type GiantBuffer = [u8; GIANT_SIZE];
 
 /// A pool of `N` zeroed [`PicoBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::PicoPool<2> = iobuf::PicoPool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::PICO_SIZE);
+/// ```
 pub type PicoPool<const N: usize> = BoundedPool<PicoBuffer, N>;
 /// A pool of `N` zeroed [`NanoBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::NanoPool<2> = iobuf::NanoPool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::NANO_SIZE);
+/// ```
 pub type NanoPool<const N: usize> = BoundedPool<NanoBuffer, N>;
 /// A pool of `N` zeroed [`MicroBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::MicroPool<2> = iobuf::MicroPool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::MICRO_SIZE);
+/// ```
 pub type MicroPool<const N: usize> = BoundedPool<MicroBuffer, N>;
 /// A pool of `N` zeroed [`SmallBuffer`]s.
 ///
@@ -67,12 +154,32 @@ pub type MicroPool<const N: usize> = BoundedPool<MicroBuffer, N>;
 /// ```
 pub type SmallPool<const N: usize> = BoundedPool<SmallBuffer, N>;
 /// A pool of `N` zeroed [`MediumBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::MediumPool<2> = iobuf::MediumPool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::MEDIUM_SIZE);
+/// ```
 pub type MediumPool<const N: usize> = BoundedPool<MediumBuffer, N>;
 /// A pool of `N` zeroed [`LargeBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::LargePool<2> = iobuf::LargePool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::LARGE_SIZE);
+/// ```
 pub type LargePool<const N: usize> = BoundedPool<LargeBuffer, N>;
 /// A pool of `N` zeroed [`HugeBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::HugePool<2> = iobuf::HugePool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::HUGE_SIZE);
+/// ```
 pub type HugePool<const N: usize> = BoundedPool<HugeBuffer, N>;
 /// A pool of `N` zeroed [`GiantBuffer`]s.
+///
+/// ```
+/// static POOL: iobuf::GiantPool<2> = iobuf::GiantPool::new();
+/// assert_eq!(POOL.try_get().unwrap().len(), iobuf::GIANT_SIZE);
+/// ```
 pub type GiantPool<const N: usize> = BoundedPool<GiantBuffer, N>;
 
 /// One of the eight buffer sizes.
