@@ -1,9 +1,10 @@
 //! Handles: the guard that owns a checked-out buffer, and the operations
 //! that create guards, shared by every kind of pool.
 //!
-//! A [`Guard`] is the only safe owner of a checked-out buffer. It derefs to
-//! the buffer, knows the buffer's [`BufIndex`], and returns the buffer when
-//! it is dropped, also while a panic unwinds. [`Guard::into_raw`] gives up
+//! A [`Handle`] (usually seen as [`Guard`], a handle that borrows its pool)
+//! is the only safe owner of a checked-out buffer. It derefs to the buffer,
+//! knows the buffer's [`BufIndex`], and returns the buffer when it is
+//! dropped, also while a panic unwinds. [`Handle::into_raw`] gives up
 //! the guard for a bare index that can cross C, a DMA descriptor or an
 //! io_uring `user_data`; the pool re-enters it with `from_raw_checked` (which
 //! verifies it) or the `unsafe` `from_raw`.
@@ -44,7 +45,9 @@ pub(crate) mod sealed {
 
 use sealed::Storage;
 
-/// An exclusively owned buffer, checked out of the pool `P`.
+/// An exclusively owned buffer, checked out of a pool that `R` refers to:
+/// `&'a P` for a [`Guard`] (the usual case), an `Arc` for the owned guards
+/// of the runtime-sized pools.
 ///
 /// Derefs to the buffer (`[u8; SIZE]` for the byte tiers) and returns it
 /// to the pool when dropped.
@@ -61,25 +64,45 @@ use sealed::Storage;
 /// # Ok::<(), iobuf::PoolEmpty>(())
 /// ```
 #[must_use = "dropping a guard returns its buffer at once"]
-pub struct Guard<'a, P: Storage + ?Sized> {
-    pool: &'a P,
+pub struct Handle<R: Deref<Target: Storage>> {
+    pool: R,
     index: BufIndex,
-    /// A guard acts as `&'a mut Item`: `Send` needs `Item: Send`, `Sync`
-    /// needs `Item: Sync` (the pool itself is `Sync` for any `Send` item).
-    _item: PhantomData<&'a mut P::Item>,
+    /// Opts out of the automatic `Send`/`Sync`; see the impls below.
+    _item: PhantomData<*mut <R::Target as Storage>::Item>,
 }
 
-impl<'a, P: Storage + ?Sized> Guard<'a, P> {
+/// A buffer checked out of the pool `P`, borrowing the pool: what
+/// `try_get` and `get` return.
+pub type Guard<'a, P> = Handle<&'a P>;
+
+// SAFETY: a handle is an exclusive owner of one item, like a `&mut Item`
+// (sendable when the item is) plus the pool reference `R`.
+unsafe impl<R: Deref<Target: Storage> + Send> Send for Handle<R> where
+    <R::Target as Storage>::Item: Send
+{
+}
+
+// SAFETY: through `&Handle` only `&Item` is reachable, like `&&mut Item`.
+unsafe impl<R: Deref<Target: Storage> + Sync> Sync for Handle<R> where
+    <R::Target as Storage>::Item: Sync
+{
+}
+
+impl<R: Deref<Target: Storage>> Handle<R> {
     /// # Safety
     ///
-    /// The caller owns buffer `index` of `pool` exclusively, and `index` is
-    /// below the pool's capacity.
-    unsafe fn new(pool: &'a P, index: BufIndex) -> Self {
+    /// The caller owns buffer `index` of the pool exclusively, and `index`
+    /// is below the pool's capacity.
+    unsafe fn new(pool: R, index: BufIndex) -> Self {
         Self {
             pool,
             index,
             _item: PhantomData,
         }
+    }
+
+    fn item(&self) -> NonNull<<R::Target as Storage>::Item> {
+        self.pool.item(self.index.as_usize())
     }
 
     /// The buffer's stable index in its pool.
@@ -102,10 +125,10 @@ impl<'a, P: Storage + ?Sized> Guard<'a, P> {
     /// static POOL: iobuf::PicoPool<4> = iobuf::PicoPool::new();
     ///
     /// let buf = POOL.try_get().unwrap();
-    /// assert!(core::ptr::eq(buf.pool(), &POOL));
+    /// assert!(core::ptr::eq(*buf.pool(), &POOL));
     /// ```
-    pub fn pool(&self) -> &'a P {
-        self.pool
+    pub fn pool(&self) -> &R {
+        &self.pool
     }
 
     /// A pointer to the buffer, valid while the pool lives (e.g. for a DMA
@@ -119,16 +142,15 @@ impl<'a, P: Storage + ?Sized> Guard<'a, P> {
     /// let address = buf.as_mut_ptr();
     /// assert_eq!(address.cast::<u8>(), buf.as_mut_slice().as_mut_ptr());
     /// ```
-    pub fn as_mut_ptr(&mut self) -> *mut P::Item {
-        self.pool.item(self.index.as_usize()).as_ptr()
+    pub fn as_mut_ptr(&mut self) -> *mut <R::Target as Storage>::Item {
+        self.item().as_ptr()
     }
 
     /// Gives up the guard without returning the buffer, for a hand-off
     /// through code that cannot hold a Rust guard (C, a DMA descriptor, an
     /// io_uring `user_data`). The buffer stays checked out until the index
-    /// is re-entered with [`BoundedPool::from_raw_checked`] or
-    /// [`BoundedPool::from_raw`]; an index never re-entered is never
-    /// returned.
+    /// is re-entered with `from_raw_checked` or `from_raw` on its pool; an
+    /// index never re-entered is never returned.
     ///
     /// ```
     /// static POOL: iobuf::SmallPool<4> = iobuf::SmallPool::new();
@@ -142,18 +164,22 @@ impl<'a, P: Storage + ?Sized> Guard<'a, P> {
     /// assert_eq!(buf[0], 42);
     /// assert!(POOL.from_raw_checked(id).is_err()); // already re-entered
     /// ```
-    ///
-    /// [`BoundedPool::from_raw_checked`]: crate::BoundedPool::from_raw_checked
-    /// [`BoundedPool::from_raw`]: crate::BoundedPool::from_raw
     pub fn into_raw(self) -> BufIndex {
-        let guard = ManuallyDrop::new(self);
-        let was_raw = guard.pool.ring().set_tag(guard.index.as_usize());
+        let this = ManuallyDrop::new(self);
+        let was_raw = this.pool.ring().set_tag(this.index.as_usize());
         debug_assert!(!was_raw, "a guarded buffer was marked as raw");
-        guard.index
+        // SAFETY: `this` is never used or dropped again, so the pool
+        // reference is moved out exactly once (and dropped here: an `Arc`
+        // count goes back down; the buffer itself stays out).
+        drop(unsafe { core::ptr::read(&this.pool) });
+        this.index
     }
 }
 
-impl<'a, P: Storage<Item = [u8; SIZE]> + ?Sized, const SIZE: usize> Guard<'a, P> {
+impl<R, const SIZE: usize> Handle<R>
+where
+    R: Deref<Target: Storage<Item = [u8; SIZE]>>,
+{
     /// The buffer as a byte slice.
     ///
     /// ```
@@ -181,31 +207,32 @@ impl<'a, P: Storage<Item = [u8; SIZE]> + ?Sized, const SIZE: usize> Guard<'a, P>
     }
 }
 
-impl<P: Storage + ?Sized> Deref for Guard<'_, P> {
-    type Target = P::Item;
+impl<R: Deref<Target: Storage>> Deref for Handle<R> {
+    type Target = <R::Target as Storage>::Item;
 
-    fn deref(&self) -> &P::Item {
-        // SAFETY: the guard owns buffer `index` exclusively (it came out of
+    fn deref(&self) -> &Self::Target {
+        // SAFETY: the handle owns buffer `index` exclusively (it came out of
         // the ring or out of a verified raw hand-off), the item is
-        // initialised (`Storage` contract) and outlives the guard's borrow.
-        unsafe { self.pool.item(self.index.as_usize()).as_ref() }
+        // initialised (`Storage` contract) and outlives the handle, which
+        // keeps its pool alive.
+        unsafe { self.item().as_ref() }
     }
 }
 
-impl<P: Storage + ?Sized> DerefMut for Guard<'_, P> {
-    fn deref_mut(&mut self) -> &mut P::Item {
+impl<R: Deref<Target: Storage>> DerefMut for Handle<R> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
         // SAFETY: as in `deref`; `&mut self` makes this the only access.
-        unsafe { self.pool.item(self.index.as_usize()).as_mut() }
+        unsafe { self.item().as_mut() }
     }
 }
 
-impl<P: Storage + ?Sized> Drop for Guard<'_, P> {
+impl<R: Deref<Target: Storage>> Drop for Handle<R> {
     fn drop(&mut self) {
         return_index(self.pool.ring(), self.index);
     }
 }
 
-impl<P: Storage + ?Sized> fmt::Debug for Guard<'_, P> {
+impl<R: Deref<Target: Storage>> fmt::Debug for Handle<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guard").field("index", &self.index).finish()
     }
@@ -229,30 +256,32 @@ fn overflow(index: BufIndex) -> ! {
     )
 }
 
+/// A pool reference a handle can keep: `&P`, or an `Arc<P>`.
+pub(crate) trait PoolRef: Deref<Target: Storage> + Clone {}
+
+impl<R: Deref<Target: Storage> + Clone> PoolRef for R {}
+
 /// Takes a free buffer, never waiting.
 #[inline]
-pub(crate) fn try_get<P: Storage + ?Sized>(pool: &P) -> Result<Guard<'_, P>, PoolEmpty> {
+pub(crate) fn try_get<R: PoolRef>(pool: &R) -> Result<Handle<R>, PoolEmpty> {
     match pool.ring().pop() {
         // SAFETY: the ring handed `index` out, so nobody else owns it, and
         // the ring holds only indices below its capacity.
-        Some(index) => Ok(unsafe { Guard::new(pool, BufIndex::from_position(index)) }),
+        Some(index) => Ok(unsafe { Handle::new(pool.clone(), BufIndex::from_position(index)) }),
         None => Err(PoolEmpty),
     }
 }
 
 /// Takes a free buffer, spinning and then adapting until one is free.
-pub(crate) fn get_with<'a, P: Storage + ?Sized>(
-    pool: &'a P,
-    adapt: &mut impl Adapt,
-) -> Guard<'a, P> {
+pub(crate) fn get_with<R: PoolRef>(pool: &R, adapt: &mut impl Adapt) -> Handle<R> {
     wait_for(|| try_get(pool).ok(), adapt)
 }
 
 /// Re-enters a raw index after verifying it.
-pub(crate) fn from_raw_checked<P: Storage + ?Sized>(
-    pool: &P,
+pub(crate) fn from_raw_checked<R: PoolRef>(
+    pool: &R,
     index: BufIndex,
-) -> Result<Guard<'_, P>, RawIndexError> {
+) -> Result<Handle<R>, RawIndexError> {
     let ring = pool.ring();
     let capacity = ring.capacity();
     if index.as_usize() >= capacity {
@@ -263,16 +292,16 @@ pub(crate) fn from_raw_checked<P: Storage + ?Sized>(
     }
     // SAFETY: the tag was set, so the buffer was given up by `into_raw`, and
     // clearing it atomically made this call its only re-entry.
-    Ok(unsafe { Guard::new(pool, index) })
+    Ok(unsafe { Handle::new(pool.clone(), index) })
 }
 
 /// Re-enters a raw index without verifying it.
 ///
 /// # Safety
 ///
-/// `index` came from [`Guard::into_raw`] on this pool and has not been
+/// `index` came from [`Handle::into_raw`] on this pool and has not been
 /// re-entered since.
-pub(crate) unsafe fn from_raw<P: Storage + ?Sized>(pool: &P, index: BufIndex) -> Guard<'_, P> {
+pub(crate) unsafe fn from_raw<R: PoolRef>(pool: &R, index: BufIndex) -> Handle<R> {
     let was_raw = pool.ring().clear_tag(index.as_usize());
     debug_assert!(
         was_raw,
@@ -280,7 +309,7 @@ pub(crate) unsafe fn from_raw<P: Storage + ?Sized>(pool: &P, index: BufIndex) ->
     );
     // SAFETY: the caller guarantees that the index was handed out in raw
     // form by this pool and is re-entered once.
-    unsafe { Guard::new(pool, index) }
+    unsafe { Handle::new(pool.clone(), index) }
 }
 
 /// The address of item `index`, for descriptors; no ownership implied.

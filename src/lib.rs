@@ -24,7 +24,7 @@
 //! * [`try_get`](BoundedPool::try_get) never waits; [`get`](BoundedPool::get)
 //!   spins, then waits the way you choose ([`Adapt`]).
 //! * A [`Guard`] derefs to the buffer and returns it on drop (also during a
-//!   panic). [`Guard::into_raw`] and [`BoundedPool::from_raw_checked`] pass a
+//!   panic). [`Handle::into_raw`] and [`BoundedPool::from_raw_checked`] pass a
 //!   buffer through C, DMA descriptors or io_uring `user_data` as a
 //!   [`BufIndex`]; bad or repeated indices are typed errors.
 //! * `#![no_std]`, no allocator, `const` constructors; lock-free on every
@@ -86,7 +86,7 @@ pub use backoff::{Adapt, DefaultAdapt, SPIN_ROUNDS};
 #[cfg(not(loom))]
 pub use error::{FillError, PoolEmpty, RawIndexError};
 #[cfg(not(loom))]
-pub use guard::Guard;
+pub use guard::{Guard, Handle};
 #[cfg(not(loom))]
 pub use pool::{BoundedPool, ZeroInit};
 #[cfg(not(loom))]

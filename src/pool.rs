@@ -179,7 +179,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// ```
     #[inline]
     pub fn try_get(&self) -> Result<Guard<'_, Self>, PoolEmpty> {
-        guard::try_get(self)
+        guard::try_get(&self)
     }
 
     /// Takes a free item, waiting as long as it takes: spins briefly, then
@@ -198,7 +198,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// });
     /// ```
     pub fn get(&self) -> Guard<'_, Self> {
-        guard::get_with(self, &mut DefaultAdapt)
+        guard::get_with(&self, &mut DefaultAdapt)
     }
 
     /// Like [`get`](Self::get), with your own [`Adapt`] strategy for the
@@ -213,10 +213,10 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// # drop(buf);
     /// ```
     pub fn get_with(&self, adapt: &mut impl Adapt) -> Guard<'_, Self> {
-        guard::get_with(self, adapt)
+        guard::get_with(&self, adapt)
     }
 
-    /// Re-enters an index given up by [`Guard::into_raw`], after checking it:
+    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw), after checking it:
     /// [`RawIndexError::OutOfRange`] if it is not below the capacity,
     /// [`RawIndexError::NotCheckedOut`] if that buffer is not out in raw form
     /// (free, held by a guard, or re-entered already). An error changes
@@ -237,15 +237,15 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// assert_eq!(POOL.available(), 2);
     /// ```
     pub fn from_raw_checked(&self, index: BufIndex) -> Result<Guard<'_, Self>, RawIndexError> {
-        guard::from_raw_checked(self, index)
+        guard::from_raw_checked(&self, index)
     }
 
-    /// Re-enters an index given up by [`Guard::into_raw`] without checking
+    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw) without checking
     /// it (debug builds still assert).
     ///
     /// # Safety
     ///
-    /// `index` must come from [`Guard::into_raw`] on this pool, and must not
+    /// `index` must come from [`Handle::into_raw`](crate::Handle::into_raw) on this pool, and must not
     /// have been re-entered since.
     ///
     /// ```
@@ -258,7 +258,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// ```
     pub unsafe fn from_raw(&self, index: BufIndex) -> Guard<'_, Self> {
         // SAFETY: forwarded from the caller.
-        unsafe { guard::from_raw(self, index) }
+        unsafe { guard::from_raw(&self, index) }
     }
 
     /// The address of item `index`, e.g. to program a DMA descriptor for a
