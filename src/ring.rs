@@ -48,22 +48,29 @@
 //! when `i` had been popped, pushed back and landed in the same slot again;
 //! two owners of `i` followed (see `NOTES.md` §1). Here both states carry the
 //! cycle, and a slot's cycle only grows, so a stale CAS expecting
-//! `Full(c, i)` or `Empty(c)` fails once the slot has moved past lap `c`. The
-//! cursors carry their cycles in full, and a stalled `head`/`tail` CAS fails
-//! for the same reason.
+//! `Full(c, i)` or `Empty(c)` fails once the slot has moved past lap `c`.
+//! The cursors carry `W-k` bits of cycle, two more than a slot, so a stale
+//! cursor CAS is safe for four times longer; the slot's field is the bound.
 //!
-//! The only way back to an old value is wrap-around of the cycle field,
-//! which needs every slot to pass through `2^(W-k-2)` laps, about `2^(W-2)`
-//! operations in all, while one thread stays stalled between its load and its
-//! CAS *and* the slot again holds the same index:
+//! The only way back to an old value is wrap-around of the slot's cycle
+//! field, after `2^(W-k-2)` laps of that slot, i.e. about `2^(W-2)` pops of
+//! the whole ring, while one thread stays stalled between reading a cursor
+//! and its CAS on the slot. (That the slot must also hold the same index
+//! again is little comfort: a FIFO ring under steady get/put traffic keeps
+//! putting the same index back into the same slot.) Counting pops (buffer
+//! gets) only, the figures are:
 //!
-//! | word (`W`) | max capacity | cycle bits at max | operations before a wrap |
+//! | word (`W`) | max capacity | cycle bits at max | pops before a wrap |
 //! |---|---|---|---|
-//! | 64 bits (64-bit targets) | 2^31 | 31 | ≈ 2^62 (≈ 1 460 years at 10^8 ops/s) |
-//! | 32 bits (32-bit targets) | 2^20 | 10 | ≈ 2^30 (≈ 10.7 s at 10^8 ops/s, ≈ 18 min at 10^6 ops/s) |
+//! | 64 bits (64-bit targets) | 2^31 | 31 | ≈ 2^62 (≈ 1 460 years at 10^8 pops/s) |
+//! | 32 bits (32-bit targets) | 2^20 | 10 | ≈ 2^30 (≈ 10.7 s at 10^8 pops/s, ≈ 18 min at 10^6 pops/s) |
 //!
 //! For a capacity that is not a power of two the bound is at least half the
-//! figure shown (`N · 2^(W-k-2)` with `2^(k-1) < N`).
+//! figure shown (`N · 2^(W-k-2)` with `2^(k-1) < N`). On 32-bit targets the
+//! bound is about `2^30` pops *whatever the capacity*: a smaller pool laps
+//! faster by exactly what its extra cycle bits buy. A low-priority task that
+//! can be starved for minutes while higher-priority code runs the same pool
+//! at a million gets a second is the case to think about there.
 //!
 //! # Invariants
 //!
@@ -73,9 +80,12 @@
 //! 2. Slots are filled in cursor order and claimed in cursor order: a push at
 //!    `t` needs `tail == t`, and `tail` passes `t` only after slot `t` is full;
 //!    likewise for pops and `head`.
-//! 3. `head ≤ tail ≤ head + N` in cursor units, and the ring holds
-//!    `tail - head` indices, give or take the one claim or fill whose cursor
-//!    step is still pending.
+//! 3. `tail - head` (in cursor units, true tail) is the number of indices
+//!    in the ring, give or take the one claim and the one fill whose cursor
+//!    step is still pending. It lies in `-1 ..= N`: a pop can claim an index
+//!    whose push has not yet stepped `tail`, which leaves `head` one step
+//!    ahead of `tail`, never more (reading `head == h` happens-after `tail`
+//!    reached `h - 1`).
 //! 4. With all indices present and no operation under way, the ring is in its
 //!    *full* state: `head = 0`, the stored tail `= 0` (the stored tail is the
 //!    true tail minus one lap) and `slot[p] = Full(0, p)`, all of which encode
@@ -87,11 +97,14 @@
 //!
 //! # Memory orderings
 //!
-//! * The claim CAS is `AcqRel`. Acquire: it reads the value written by the
-//!   push that put the index there (a `Release` CAS, followed only by RMWs, so
-//!   a release sequence), so the new owner sees every write the previous owner
-//!   made to the buffer. Release: a helper that sees the claimed slot and
-//!   moves `head` forward passes the claim on to whoever reads that `head`.
+//! * The claim CAS is `AcqRel`. Acquire: the value it replaces was written
+//!   by the push that put the index there (a `Release` CAS, followed only by
+//!   RMWs, so a release sequence), so the new owner sees every write the
+//!   previous owner made to the buffer. (The `Acquire` slot load just before
+//!   it reads that same value and already gives this; the CAS keeps it so the
+//!   claim does not depend on which load found the slot.) Release: a helper
+//!   that sees the claimed slot and moves `head` forward passes the claim on
+//!   to whoever reads that `head`.
 //! * The fill CAS is `Release`: it publishes the buffer's contents to the
 //!   next claimer. It needs no acquire: a push reads nothing the previous
 //!   owner of the slot wrote.
@@ -164,7 +177,9 @@ pub(crate) struct Overflow;
 /// that serves every capacity; `&Ring<[Slot; N]>` coerces to `&Ring<[Slot]>`.
 ///
 /// (`pub` only so the sealed `Storage` trait can name it; the module is
-/// private, so no user can.)
+/// private, so no user can.) `repr(C)` fixes the layout that
+/// [`Ring::boxed_full`] builds by hand.
+#[repr(C)]
 pub struct Ring<S: ?Sized> {
     /// Cursor of the next pop: `cycle << k | position`.
     head: CachePadded<AtomicWord>,
@@ -292,6 +307,36 @@ impl<const N: usize> Ring<[Slot; N]> {
     }
 }
 
+#[cfg(all(feature = "std", not(loom)))]
+impl Ring<[Slot]> {
+    /// A ring of `capacity` slots on the heap, holding every index.
+    ///
+    /// The full ring is all zero bytes (invariant 4), so it is allocated
+    /// zeroed and needs no initialisation.
+    pub(crate) fn boxed_full(capacity: usize) -> std::boxed::Box<Self> {
+        use std::alloc::{Layout, alloc_zeroed, handle_alloc_error};
+
+        assert!(capacity > 0 && capacity <= MAX_CAPACITY);
+        let header = Layout::new::<Ring<[Slot; 0]>>();
+        let slots = Layout::array::<Slot>(capacity).expect("capacity is bounded");
+        let (layout, offset) = header.extend(slots).expect("capacity is bounded");
+        let layout = layout.pad_to_align();
+        // `repr(C)`: the slots follow the two cursors, as in `Ring<[Slot; 0]>`.
+        debug_assert_eq!(offset, header.size());
+        // SAFETY: the layout has a non-zero size (two padded cursors).
+        let memory = unsafe { alloc_zeroed(layout) };
+        if memory.is_null() {
+            handle_alloc_error(layout);
+        }
+        let ring = core::ptr::slice_from_raw_parts_mut(memory.cast::<Slot>(), capacity)
+            as *mut Ring<[Slot]>;
+        // SAFETY: `memory` is a fresh allocation of exactly the layout of a
+        // `Ring<[Slot]>` with `capacity` slots (what `Box` will free), and
+        // all-zero bytes are a valid full ring of atomics.
+        unsafe { std::boxed::Box::from_raw(ring) }
+    }
+}
+
 impl Ring<[Slot]> {
     fn geometry(&self) -> Geometry {
         Geometry::of(self.slots.len())
@@ -391,8 +436,15 @@ impl Ring<[Slot]> {
             .wrapping_add(1)
             .wrapping_sub(geometry.cycle(head))
             & cycle_mask;
+        if laps == cycle_mask {
+            // `head` is one step ahead of the true tail across a lap
+            // boundary: a pop claimed an index whose push has not stepped
+            // `tail` yet (invariant 3). Nothing is left in the ring.
+            return 0;
+        }
         if laps > 1 {
-            // `head` was read before `tail`; it lapped in between.
+            // `head` was read before `tail`, and both moved on by more than
+            // a lap in between: the snapshot is meaningless, clamp it.
             return geometry.capacity;
         }
         let ahead = laps as usize * geometry.capacity + geometry.position(tail);

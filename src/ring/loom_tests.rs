@@ -212,3 +212,105 @@ fn tag_flips_race_pops_and_pushes() {
         m.assert_conserved();
     });
 }
+
+/// A ring plus a buffer per index that takers read and write without any
+/// synchronisation of their own: loom reports a causality violation unless
+/// the ring orders each owner's accesses before the next owner's.
+struct Buffers<const N: usize> {
+    ring: Ring<[Slot; N]>,
+    contents: [loom::cell::UnsafeCell<usize>; N],
+}
+
+// SAFETY: the ring hands each index to one owner at a time; this is what
+// the models check.
+unsafe impl<const N: usize> Sync for Buffers<N> {}
+
+impl<const N: usize> Buffers<N> {
+    fn full() -> Arc<Self> {
+        Arc::new(Self {
+            ring: Ring::full(),
+            contents: core::array::from_fn(|_| loom::cell::UnsafeCell::new(0)),
+        })
+    }
+
+    /// Takes an index (waiting while none is free), reads and writes its
+    /// buffer, and returns it.
+    fn use_one(&self, stamp: usize) {
+        let ring: &Ring<[Slot]> = &self.ring;
+        let index = loop {
+            match ring.pop() {
+                Some(index) => break index,
+                None => thread::yield_now(),
+            }
+        };
+        // SAFETY: the ring handed `index` to this thread alone.
+        self.contents[index].with_mut(|buffer| unsafe {
+            assert_ne!(*buffer, usize::MAX);
+            *buffer = stamp;
+        });
+        ring.push(index).expect("push of a held index overflowed");
+    }
+}
+
+/// One buffer passed back and forth: the second taker must see the first
+/// one's write as happened-before.
+#[test]
+fn one_buffer_is_published_from_owner_to_owner() {
+    model("one_buffer_is_published_from_owner_to_owner", || {
+        let buffers = Buffers::<1>::full();
+        let other = {
+            let buffers = buffers.clone();
+            thread::spawn(move || buffers.use_one(1))
+        };
+        buffers.use_one(2);
+        other.join().unwrap();
+    });
+}
+
+/// Two buffers, two rounds each, so the slots lap while contents move.
+#[test]
+fn buffers_are_published_across_laps() {
+    model("buffers_are_published_across_laps", || {
+        let buffers = Buffers::<2>::full();
+        let other = {
+            let buffers = buffers.clone();
+            thread::spawn(move || {
+                buffers.use_one(1);
+                buffers.use_one(2);
+            })
+        };
+        buffers.use_one(3);
+        buffers.use_one(4);
+        other.join().unwrap();
+    });
+}
+
+/// `len` observed while a push at the end of a lap races a pop that claims
+/// the pushed index before the push steps `tail`: never more than exists.
+#[test]
+fn len_never_exceeds_the_indices_present() {
+    model("len_never_exceeds_the_indices_present", || {
+        let ring: Arc<Ring<[Slot; 2]>> = Arc::new(Ring::empty());
+        {
+            let ring: &Ring<[Slot]> = &*ring;
+            ring.push(0).unwrap();
+            assert_eq!(ring.pop(), Some(0));
+        }
+        let observer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                let len = (&*ring as &Ring<[Slot]>).len();
+                assert!(len <= 1, "len() = {len}, but at most one index exists");
+            })
+        };
+        let popper = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                let _ = (&*ring as &Ring<[Slot]>).pop();
+            })
+        };
+        (&*ring as &Ring<[Slot]>).push(1).unwrap();
+        popper.join().unwrap();
+        observer.join().unwrap();
+    });
+}

@@ -138,3 +138,151 @@ fn geometry_round_trips_indices_at_every_position() {
         }
     }
 }
+
+/// A push that filled the last slot of a lap but has not stepped `tail`,
+/// while a pop claims that very index and steps `head` into the next lap:
+/// `head` is then one step ahead of `tail`, and the ring is empty.
+#[test]
+fn len_is_zero_when_head_is_one_step_ahead_of_a_lagging_tail() {
+    let ring = Ring::<[Slot; 2]>::empty();
+    let ring: &Ring<[Slot]> = &ring;
+    ring.push(0).unwrap();
+    assert_eq!(ring.pop(), Some(0));
+    // Do the fill half of `push(1)` at position 1 by hand, without the step.
+    let geometry = ring.geometry();
+    let tail = ring.tail.load(Ordering::Relaxed);
+    let (cycle, position) = (
+        geometry.cycle(tail).wrapping_add(1),
+        geometry.position(tail),
+    );
+    assert_eq!(position, 1);
+    let slot = &ring.slots[position];
+    assert!(geometry.is_empty(slot.load(Ordering::Relaxed), cycle));
+    slot.store(geometry.full(cycle, position, 1), Ordering::Relaxed);
+    assert_eq!(ring.pop(), Some(1));
+    assert_eq!(ring.len(), 0);
+    assert_eq!(ring.pop(), None);
+}
+
+/// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
+/// overflow against a model from there.
+fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
+    let ring = Ring::<[Slot; N]>::full();
+    let geometry = Geometry::of(N);
+    // Full: the true tail is a lap ahead of `head`, and the stored tail is
+    // one lap behind the true one, so both read `(lap, 0)`.
+    ring.head
+        .store(lap << geometry.index_bits, Ordering::Relaxed);
+    ring.tail
+        .store(lap << geometry.index_bits, Ordering::Relaxed);
+    for (position, slot) in ring.slots.iter().enumerate() {
+        slot.store(geometry.full(lap, position, position), Ordering::Relaxed);
+    }
+    let ring: &Ring<[Slot]> = &ring;
+    let mut model: VecDeque<usize> = (0..N).collect();
+    let mut held: Vec<usize> = Vec::new();
+    let mut rng = Lcg(seed);
+    for _ in 0..10 * N + 100 {
+        if rng.below(2) == 0 {
+            let taken = ring.pop();
+            assert_eq!(taken, model.pop_front(), "lap {lap:#x}");
+            held.extend(taken);
+        } else if let Some(i) = (!held.is_empty()).then(|| held.swap_remove(rng.below(held.len())))
+        {
+            ring.push(i).unwrap();
+            model.push_back(i);
+        } else {
+            assert_eq!(ring.push(0), Err(Overflow), "lap {lap:#x}");
+        }
+        assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
+    }
+}
+
+fn crosses_every_wrap<const N: usize>() {
+    let index_bits = Geometry::of(N).index_bits;
+    let last_cursor_cycle = Word::MAX >> index_bits;
+    let last_slot_cycle = Word::MAX >> (index_bits + FLAG_BITS);
+    for seed in 0..3 {
+        for lap in [
+            last_cursor_cycle - 2,
+            last_cursor_cycle,
+            last_slot_cycle - 1,
+            last_slot_cycle,
+        ] {
+            matches_fifo_model_from_lap::<N>(seed, lap);
+        }
+    }
+}
+
+/// The cursor's and the slot's cycle fields wrap around without a hiccup.
+#[test]
+fn cycle_fields_wrap_cleanly() {
+    crosses_every_wrap::<1>();
+    crosses_every_wrap::<2>();
+    crosses_every_wrap::<3>();
+    crosses_every_wrap::<5>();
+    crosses_every_wrap::<13>();
+    if !cfg!(miri) {
+        crosses_every_wrap::<1000>();
+    }
+}
+
+/// Real threads on tiny rings, so slots lap all the time, while another
+/// thread flips tags on every slot: no index held twice, no false empty
+/// with fewer threads than indices, every index back at the end.
+fn tiny_ring_stress<const N: usize>(threads: usize, rounds: usize) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+    let ring = Ring::<[Slot; N]>::full();
+    let held: [AtomicBool; N] = core::array::from_fn(|_| AtomicBool::new(false));
+    let (stop, empties) = (AtomicBool::new(false), AtomicUsize::new(0));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let ring: &Ring<[Slot]> = &ring;
+            for position in (0..N).cycle() {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                assert!(!ring.set_tag(position));
+                assert!(ring.clear_tag(position));
+            }
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let ring: &Ring<[Slot]> = &ring;
+                    for _ in 0..rounds {
+                        let Some(i) = ring.pop() else {
+                            empties.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        };
+                        assert!(!held[i].swap(true, Ordering::AcqRel), "{i} held twice");
+                        assert!(held[i].swap(false, Ordering::AcqRel));
+                        ring.push(i).expect("a held index overflowed");
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    let mut all = drain(&ring);
+    all.sort_unstable();
+    assert_eq!(all, (0..N).collect::<Vec<_>>());
+    if threads < N {
+        assert_eq!(empties.load(Ordering::Relaxed), 0, "false empty");
+    }
+}
+
+#[test]
+fn tiny_rings_under_threads_and_tag_flips_keep_every_invariant() {
+    let rounds = if cfg!(miri) { 50 } else { 200_000 };
+    tiny_ring_stress::<1>(2, rounds);
+    tiny_ring_stress::<2>(1, rounds);
+    tiny_ring_stress::<2>(2, rounds);
+    tiny_ring_stress::<3>(2, rounds);
+    tiny_ring_stress::<3>(4, rounds);
+    tiny_ring_stress::<5>(4, rounds);
+}
