@@ -45,7 +45,7 @@
 //!
 //! | feature | effect |
 //! |---|---|
-//! | `std` | [`DefaultAdapt`] yields the thread instead of spinning |
+//! | `std` | the `sys` layer (Unix): page-aligned `mmap` memory and runtime-sized pools; [`DefaultAdapt`] yields the thread instead of spinning |
 //! | `libc` | `libc` types for iovec conversion |
 //! | `defmt` | `defmt::Format` for the public error types |
 //!
@@ -75,6 +75,9 @@ mod guard;
 mod pool;
 #[cfg(not(loom))]
 mod tier;
+
+#[cfg(all(feature = "std", unix, not(loom)))]
+pub mod sys;
 
 pub use ring::MAX_CAPACITY;
 

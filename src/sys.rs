@@ -1,0 +1,18 @@
+//! The `std` layer (feature `std`, Unix): memory the kernel wants and pools
+//! sized at run time.
+//!
+//! * [`AlignedMem`]: page-aligned anonymous `mmap` memory, with huge pages,
+//!   pre-faulting and locking on request, and typed errors carrying the OS
+//!   error.
+//! * [`RuntimePool`]: a pool whose capacity is chosen at run time, its
+//!   buffers in one page-aligned region, run by the same ring and handles as
+//!   the static pools; [`OwnedGuard`] is its `'static` handle.
+
+mod aligned;
+mod runtime_pool;
+
+pub use aligned::{
+    AlignedMem, HUGE_PAGE_SIZE, MemError, MemOptions, Pages, aligned_mem, aligned_mem_block,
+    aligned_mem_blocks, page_size,
+};
+pub use runtime_pool::{OwnedGuard, PoolError, RuntimePool};
