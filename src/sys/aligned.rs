@@ -464,23 +464,26 @@ fn map(
     if base == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }
-    let start = (base as usize).next_multiple_of(alignment);
-    let head = start - base as usize;
+    let base = base.cast::<u8>();
+    let head = base.addr().next_multiple_of(alignment) - base.addr();
     let tail = total - head - mapped;
+    // SAFETY: `head + mapped <= total`, so both offsets stay inside the
+    // mapping just made (pointer arithmetic keeps its provenance).
+    let (start, end) = unsafe { (base.add(head), base.add(head + mapped)) };
     // SAFETY: both ranges lie inside the mapping just made and outside the
     // part kept; unmapping them cannot fail for a valid range.
     unsafe {
         if head > 0 {
-            libc::munmap(base, head);
+            libc::munmap(base.cast(), head);
         }
         if tail > 0 {
-            libc::munmap((start + mapped) as *mut libc::c_void, tail);
+            libc::munmap(end.cast(), tail);
         }
     }
-    let Some(ptr) = NonNull::new(start as *mut u8) else {
+    let Some(ptr) = NonNull::new(start) else {
         // Only possible where vm.mmap_min_addr is 0; refuse the address.
         // SAFETY: the kept range is this function's own fresh mapping.
-        unsafe { libc::munmap(start as *mut libc::c_void, mapped) };
+        unsafe { libc::munmap(start.cast(), mapped) };
         return Err(io::Error::from_raw_os_error(libc::ENOMEM));
     };
     if populate && slack != 0 {
