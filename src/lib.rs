@@ -74,6 +74,8 @@ mod guard;
 #[cfg(not(loom))]
 mod pool;
 #[cfg(not(loom))]
+mod stats;
+#[cfg(not(loom))]
 mod tier;
 
 #[cfg(all(feature = "std", unix, not(loom)))]
@@ -92,5 +94,7 @@ pub use error::{FillError, PoolEmpty, RawIndexError};
 pub use guard::{Guard, Handle};
 #[cfg(not(loom))]
 pub use pool::{BoundedPool, ZeroInit};
+#[cfg(not(loom))]
+pub use stats::PoolStats;
 #[cfg(not(loom))]
 pub use tier::*;

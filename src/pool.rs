@@ -16,7 +16,7 @@ use crate::backoff::{Adapt, DefaultAdapt};
 use crate::guard::{self, Guard, sealed::Storage};
 use crate::ring::{MAX_CAPACITY, Ring, Slot};
 use crate::sync::{AtomicBool, Ordering};
-use crate::{BufIndex, FillError, PoolEmpty, RawIndexError};
+use crate::{BufIndex, FillError, PoolEmpty, PoolStats, RawIndexError};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -285,6 +285,50 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// ```
     pub const fn capacity(&self) -> usize {
         N
+    }
+
+    /// Start of the array holding every item (64-byte aligned, `N ·
+    /// size_of::<T>()` bytes), e.g. to register the pool's buffers with
+    /// io_uring as one region. Grants no access: items belong to their
+    /// holders.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<4> = iobuf::SmallPool::new();
+    ///
+    /// let mut buf = POOL.try_get().unwrap();
+    /// let offset = buf.as_mut_ptr() as usize - POOL.region_ptr() as usize;
+    /// assert_eq!(offset, buf.index().as_usize() * iobuf::SMALL_SIZE);
+    /// assert_eq!(POOL.region_len(), 4 * iobuf::SMALL_SIZE);
+    /// ```
+    pub fn region_ptr(&self) -> *mut u8 {
+        self.items.0.as_ptr().cast_mut().cast()
+    }
+
+    /// Bytes of the item array: `N · size_of::<T>()`.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<3> = iobuf::PicoPool::new();
+    /// assert_eq!(POOL.region_len(), 48);
+    /// ```
+    pub const fn region_len(&self) -> usize {
+        N * size_of::<T>()
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// ```
+    /// static POOL: iobuf::PicoPool<3> = iobuf::PicoPool::new();
+    ///
+    /// let held = POOL.try_get().unwrap();
+    /// let stats = POOL.stats();
+    /// assert_eq!((stats.capacity, stats.available, stats.in_use()), (3, 2, 1));
+    /// # drop(held);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            capacity: N,
+            available: self.available(),
+        }
     }
 
     /// How many items are free. Exact when no operation is under way;

@@ -11,7 +11,7 @@ use super::{AlignedMem, MemError, MemOptions, Pages, page_size};
 use crate::backoff::{Adapt, DefaultAdapt};
 use crate::guard::{self, Guard, Handle, sealed::Storage};
 use crate::ring::{MAX_CAPACITY, Ring, Slot};
-use crate::{BufIndex, PoolEmpty, RawIndexError, ZeroInit};
+use crate::{BufIndex, PoolEmpty, PoolStats, RawIndexError, ZeroInit};
 use std::boxed::Box;
 use std::fmt;
 use std::marker::PhantomData;
@@ -302,6 +302,20 @@ impl<T> RuntimePool<T> {
     /// ```
     pub fn available(&self) -> usize {
         self.ring.len()
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// ```
+    /// let pool = iobuf::sys::RuntimePool::<iobuf::SmallBuffer>::new(3)?;
+    /// assert_eq!(pool.stats().in_use(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            capacity: self.capacity(),
+            available: self.available(),
+        }
     }
 
     /// Start of the region holding every item: page-aligned, `capacity ·
