@@ -20,6 +20,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The size of an explicitly reserved huge page on the platforms this
 /// crate maps them on (x86-64 and AArch64 with 4 KiB base pages).
+///
+/// ```
+/// use iobuf::sys::{AlignedMem, MemOptions, HUGE_PAGE_SIZE};
+///
+/// let mem = AlignedMem::with_options(1, MemOptions::new().huge_pages(true))?;
+/// assert_eq!(mem.mapped_len(), HUGE_PAGE_SIZE); // rounded up to a huge page
+/// # Ok::<(), iobuf::sys::MemError>(())
+/// ```
 pub const HUGE_PAGE_SIZE: usize = 2 * 1024 * 1024;
 
 /// The operating system's page size (`sysconf(_SC_PAGESIZE)`), read once.
@@ -136,6 +144,18 @@ impl MemOptions {
 }
 
 /// Which pages back an [`AlignedMem`].
+///
+/// ```
+/// use iobuf::sys::{AlignedMem, MemOptions, Pages};
+///
+/// let mem = AlignedMem::with_options(1 << 21, MemOptions::new().huge_pages(true))?;
+/// match mem.pages() {
+///     Pages::HugeTlb => println!("reserved huge pages"),
+///     Pages::TransparentHuge => println!("none reserved: transparent huge pages advised"),
+///     Pages::Normal => println!("normal pages only"),
+/// }
+/// # Ok::<(), iobuf::sys::MemError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Pages {
@@ -149,6 +169,16 @@ pub enum Pages {
 }
 
 /// Memory could not be had. Nothing is left mapped after an error.
+///
+/// ```
+/// use iobuf::sys::{AlignedMem, MemError};
+///
+/// match AlignedMem::new(1 << 46) {
+///     Err(MemError::Map(os)) => println!("the kernel said no: {os}"),
+///     Err(other) => println!("{other}"),
+///     Ok(_) => println!("a 64 TiB mapping was granted"),
+/// }
+/// ```
 #[derive(Debug)]
 pub enum MemError {
     /// The size is zero, or too large to round up to whole pages.

@@ -39,6 +39,14 @@ use std::sync::Arc;
 pub type OwnedGuard<T> = Handle<Arc<RuntimePool<T>>>;
 
 /// A runtime pool cannot be made.
+///
+/// ```
+/// use iobuf::{SmallBuffer, sys::{PoolError, RuntimePool}};
+///
+/// let error = RuntimePool::<SmallBuffer>::new(0).unwrap_err();
+/// assert!(matches!(error, PoolError::Capacity { capacity: 0 }));
+/// println!("{error}");
+/// ```
 #[derive(Debug)]
 pub enum PoolError {
     /// The capacity is zero or above [`MAX_CAPACITY`](crate::MAX_CAPACITY),
