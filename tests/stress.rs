@@ -83,7 +83,7 @@ impl Budget {
     fn goes_on(self, round: u64) -> bool {
         match self {
             Budget::Rounds(rounds) => round < rounds,
-            Budget::Until(end) => round % 256 != 0 || Instant::now() < end,
+            Budget::Until(end) => !round.is_multiple_of(256) || Instant::now() < end,
         }
     }
 }
@@ -119,7 +119,7 @@ fn run_no_spurious_empty(
                             held.push((buf, hold));
                             pairs += 1;
                         }
-                        if round % 64 == 0 {
+                        if round.is_multiple_of(64) {
                             thread::yield_now();
                         }
                         while held.len() >= want {
