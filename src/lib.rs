@@ -41,6 +41,57 @@
 //! all-free state is all zero bytes, so static pools cost nothing before
 //! first use.
 //!
+//! # Guarantees
+//!
+//! **Progress.** [`try_get`](BoundedPool::try_get), returning a buffer
+//! (dropping a [`Guard`]), [`into_raw`](Handle::into_raw),
+//! [`from_raw_checked`](BoundedPool::from_raw_checked),
+//! [`available`](BoundedPool::available) and [`stats`](BoundedPool::stats)
+//! are lock-free: none waits for another thread, and a thread stalled in the
+//! middle of one (preempted, or interrupted by a handler using the same
+//! pool) blocks no other. They are not wait-free: under contention one may
+//! retry while others complete. [`get`](BoundedPool::get) and
+//! [`get_with`](BoundedPool::get_with) block by design until a buffer is
+//! returned (spin, then [`Adapt`]). On thumbv6m, which has no
+//! compare-and-swap, portable-atomic runs each atomic operation with
+//! interrupts briefly disabled (single-core only).
+//!
+//! **Linearizability.** Taking and returning buffers behave as operations
+//! of a FIFO queue of free buffers, each taking effect at one instant inside
+//! the call: a buffer is held by at most one owner at a time; `try_get`
+//! reports [`PoolEmpty`] only if every buffer was checked out at one instant
+//! during the call; returning a held buffer always succeeds.
+//!
+//! **ABA bound.** The free-buffer ring tags every slot with its lap. A
+//! thread stalled between reading the ring and its compare-and-swap could be
+//! fooled only if the lap counter wrapped in the meantime:
+//!
+//! | target | ring word | gets before a wrap | at 10^8 gets/s | at 10^6 gets/s |
+//! |---|---|---|---|---|
+//! | 64-bit | `u64` | ≈ 2^62 | ≈ 1 460 years | ≈ 146 000 years |
+//! | 32-bit | `u32` | ≈ 2^30 | ≈ 10.7 s | ≈ 18 minutes |
+//!
+//! **Memory ordering.** Everything a holder wrote to a buffer before
+//! returning it (by drop, or by `into_raw` and a later re-entry) happens
+//! before anything the next holder does with it. No other synchronisation
+//! is needed to hand buffer contents from thread to thread or from an
+//! interrupt handler to a thread.
+//!
+//! **Interrupts.** `try_get`, drop and the raw hand-off never block, never
+//! allocate and never take a lock, so interrupt handlers may use them on a
+//! pool that the interrupted code is using at that very moment. Never call
+//! `get` in a handler: it waits for a return that cannot happen while the
+//! handler runs.
+//!
+//! **Panics and leaks.** A guard dropped while a panic unwinds returns its
+//! buffer. The crate panics in one case only: returning more buffers than a
+//! pool owns, which only a broken promise to the `unsafe`
+//! [`from_raw`](BoundedPool::from_raw) can cause. A guard that is leaked
+//! (`mem::forget`) or an index given up by `into_raw` and never re-entered
+//! keeps its buffer checked out for good: the pool has one buffer fewer,
+//! nothing else goes wrong. Dropping a pool drops its free items; items
+//! still out in raw form are leaked, not dropped.
+//!
 //! # Features
 //!
 //! | feature | effect |
