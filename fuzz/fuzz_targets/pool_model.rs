@@ -1,0 +1,215 @@
+//! Random sequences of pool operations, checked step by step against a
+//! model: the same successes, the same typed errors, the same buffer handed
+//! out (the ring is FIFO), buffer contents kept, and every buffer accounted
+//! for at the end.
+//!
+//! Covers static pools of several capacities and runtime pools, guards, raw
+//! hand-off, and checked re-entry of raw ids that are valid, foreign (out of
+//! range), stale or repeated (already re-entered), free, or held by a guard.
+
+#![no_main]
+
+use arbitrary::Arbitrary;
+use iobuf::sys::RuntimePool;
+use iobuf::{BoundedPool, BufIndex, Guard, PoolEmpty, PoolStats, RawIndexError};
+use libfuzzer_sys::fuzz_target;
+use std::collections::{BTreeSet, VecDeque};
+use std::ops::DerefMut;
+
+type Buffer = [u8; 16];
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    /// `try_get`, then stamp the buffer.
+    Get { stamp: u8 },
+    /// Drop the `k`-th held guard (modulo how many are held).
+    Return { k: u8 },
+    /// Give up the `k`-th held guard for a raw id.
+    IntoRaw { k: u8 },
+    /// Re-enter an id with `from_raw_checked`.
+    Reenter { which: Id },
+    /// Compare `stats()` with the model.
+    Count,
+}
+
+/// Which id to re-enter; each class has its own expected outcome.
+#[derive(Arbitrary, Debug)]
+enum Id {
+    /// One of the ids out in raw form (the valid case), if any.
+    Raw(u8),
+    /// Any number: out of range, free, held or raw.
+    Any(u32),
+    /// The id most recently handed back (stale, repeated).
+    Last,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    /// Which pool: static ones of capacity 1, 2, 3, 8, 64, or runtime.
+    pool: u8,
+    /// Capacity of a runtime pool, 1 to 64.
+    capacity: u8,
+    ops: Vec<Op>,
+}
+
+/// A held guard of either pool kind.
+trait Held: DerefMut<Target = Buffer> {
+    fn index(&self) -> BufIndex;
+    fn into_raw(self) -> BufIndex;
+}
+
+impl<const N: usize> Held for Guard<'_, BoundedPool<Buffer, N>> {
+    fn index(&self) -> BufIndex {
+        Guard::index(self)
+    }
+    fn into_raw(self) -> BufIndex {
+        Guard::into_raw(self)
+    }
+}
+
+impl Held for Guard<'_, RuntimePool<Buffer>> {
+    fn index(&self) -> BufIndex {
+        Guard::index(self)
+    }
+    fn into_raw(self) -> BufIndex {
+        Guard::into_raw(self)
+    }
+}
+
+/// The pool operations under test, whatever the pool.
+struct Pool<G, T, R, S> {
+    try_get: T,
+    reenter: R,
+    stats: S,
+    _guard: std::marker::PhantomData<G>,
+}
+
+/// Runs `ops` on the pool and on the model side by side.
+fn check<G: Held>(
+    capacity: usize,
+    ops: &[Op],
+    pool: Pool<
+        G,
+        impl Fn() -> Result<G, PoolEmpty>,
+        impl Fn(BufIndex) -> Result<G, RawIndexError>,
+        impl Fn() -> PoolStats,
+    >,
+) {
+    let mut free: VecDeque<u32> = (0..capacity as u32).collect();
+    let mut raw: BTreeSet<u32> = BTreeSet::new();
+    let mut stamps = vec![0u8; capacity];
+    let mut held: Vec<G> = Vec::new();
+    let mut last = 0u32;
+
+    for op in ops {
+        match *op {
+            Op::Get { stamp } => match (pool.try_get)() {
+                Ok(mut buf) => {
+                    let expected = free.pop_front().expect("got a buffer from an empty pool");
+                    let index = buf.index().get();
+                    assert_eq!(index, expected, "not the buffer the FIFO model predicts");
+                    let i = index as usize;
+                    assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
+                    buf.fill(stamp);
+                    stamps[i] = stamp;
+                    held.push(buf);
+                }
+                Err(PoolEmpty) => assert!(free.is_empty(), "false empty"),
+            },
+            Op::Return { k } if !held.is_empty() => {
+                let buf = held.swap_remove(usize::from(k) % held.len());
+                last = buf.index().get();
+                free.push_back(last);
+            }
+            Op::IntoRaw { k } if !held.is_empty() => {
+                let buf = held.swap_remove(usize::from(k) % held.len());
+                let id = buf.into_raw().get();
+                assert!(raw.insert(id), "raw id {id} issued twice");
+            }
+            Op::Reenter { ref which } => {
+                let id = match *which {
+                    Id::Raw(k) if !raw.is_empty() => {
+                        *raw.iter().nth(usize::from(k) % raw.len()).unwrap()
+                    }
+                    Id::Raw(k) => u32::from(k),
+                    Id::Any(n) => n,
+                    Id::Last => last,
+                };
+                let result = (pool.reenter)(BufIndex::new(id));
+                if id as usize >= capacity {
+                    assert_eq!(
+                        result.err(),
+                        Some(RawIndexError::OutOfRange { index: BufIndex::new(id), capacity })
+                    );
+                } else if raw.remove(&id) {
+                    let buf = result.expect("a raw id was refused");
+                    assert_eq!(buf.index().get(), id);
+                    assert!(buf.iter().all(|&b| b == stamps[id as usize]));
+                    held.push(buf);
+                    last = id;
+                } else {
+                    assert_eq!(
+                        result.err(),
+                        Some(RawIndexError::NotCheckedOut { index: BufIndex::new(id) })
+                    );
+                }
+            }
+            Op::Count => {
+                let stats = (pool.stats)();
+                assert_eq!(stats.capacity, capacity);
+                assert_eq!(stats.available, free.len());
+                assert_eq!(stats.in_use(), held.len() + raw.len());
+            }
+            Op::Return { .. } | Op::IntoRaw { .. } => {}
+        }
+    }
+
+    // Everything comes back: raw ids re-entered, guards dropped.
+    for id in std::mem::take(&mut raw) {
+        held.push((pool.reenter)(BufIndex::new(id)).expect("raw id refused at the end"));
+    }
+    drop(held);
+    assert_eq!((pool.stats)().available, capacity);
+    let all: Vec<G> = std::iter::from_fn(|| (pool.try_get)().ok()).collect();
+    let distinct: BTreeSet<u32> = all.iter().map(|g| g.index().get()).collect();
+    assert_eq!(distinct.len(), capacity, "buffers lost or duplicated");
+}
+
+fn check_static<const N: usize>(ops: &[Op]) {
+    let pool = Box::new(BoundedPool::<Buffer, N>::new());
+    check(
+        N,
+        ops,
+        Pool {
+            try_get: || pool.try_get(),
+            reenter: |id| pool.from_raw_checked(id),
+            stats: || pool.stats(),
+            _guard: std::marker::PhantomData,
+        },
+    );
+}
+
+fn check_runtime(capacity: usize, ops: &[Op]) {
+    let pool = RuntimePool::<Buffer>::new(capacity).expect("a small runtime pool");
+    check(
+        capacity,
+        ops,
+        Pool {
+            try_get: || pool.try_get(),
+            reenter: |id| pool.from_raw_checked(id),
+            stats: || pool.stats(),
+            _guard: std::marker::PhantomData,
+        },
+    );
+}
+
+fuzz_target!(|input: Input| {
+    match input.pool % 6 {
+        0 => check_static::<1>(&input.ops),
+        1 => check_static::<2>(&input.ops),
+        2 => check_static::<3>(&input.ops),
+        3 => check_static::<8>(&input.ops),
+        4 => check_static::<64>(&input.ops),
+        _ => check_runtime(usize::from(input.capacity % 64) + 1, &input.ops),
+    }
+});
