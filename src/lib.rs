@@ -123,6 +123,8 @@ mod error;
 #[cfg(not(loom))]
 mod guard;
 #[cfg(not(loom))]
+mod iovec;
+#[cfg(not(loom))]
 mod pool;
 #[cfg(not(loom))]
 mod stats;
@@ -143,6 +145,8 @@ pub use backoff::{Adapt, DefaultAdapt, SPIN_ROUNDS};
 pub use error::{FillError, PoolEmpty, RawIndexError};
 #[cfg(not(loom))]
 pub use guard::{Guard, Handle};
+#[cfg(not(loom))]
+pub use iovec::{IoVec, IoVecError, UIO_MAXIOV};
 #[cfg(not(loom))]
 pub use pool::{BoundedPool, ZeroInit};
 #[cfg(not(loom))]
