@@ -563,7 +563,7 @@ impl core::error::Error for IoVecError {}
 
 /// `libc::iovec` views (feature `libc` or `std`, Unix targets: `libc` has
 /// no `iovec` on bare-metal targets).
-#[cfg(all(any(feature = "libc", feature = "std"), unix))]
+#[cfg(all(feature = "libc", unix))]
 mod libc_iovec {
     use super::IoVec;
     use core::mem::{align_of, offset_of, size_of};

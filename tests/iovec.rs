@@ -2,7 +2,7 @@
 
 use iobuf::{IoVec, IoVecError, MicroPool, NanoPool, SmallPool, UIO_MAXIOV};
 
-#[cfg(any(feature = "libc", feature = "std"))]
+#[cfg(feature = "libc")]
 #[cfg(unix)]
 #[test]
 fn layout_equals_libc_iovec() {

@@ -139,7 +139,10 @@ fn check<G: Held>(
                 if id as usize >= capacity {
                     assert_eq!(
                         result.err(),
-                        Some(RawIndexError::OutOfRange { index: BufIndex::new(id), capacity })
+                        Some(RawIndexError::OutOfRange {
+                            index: BufIndex::new(id),
+                            capacity
+                        })
                     );
                 } else if raw.remove(&id) {
                     let buf = result.expect("a raw id was refused");
@@ -150,7 +153,9 @@ fn check<G: Held>(
                 } else {
                     assert_eq!(
                         result.err(),
-                        Some(RawIndexError::NotCheckedOut { index: BufIndex::new(id) })
+                        Some(RawIndexError::NotCheckedOut {
+                            index: BufIndex::new(id)
+                        })
                     );
                 }
             }
