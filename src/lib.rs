@@ -27,6 +27,12 @@
 //!   panic). [`Handle::into_raw`] and [`BoundedPool::from_raw_checked`] pass a
 //!   buffer through C, DMA descriptors or io_uring `user_data` as a
 //!   [`BufIndex`]; bad or repeated indices are typed errors.
+//! * [`IoVec`]: zero-copy `struct iovec` descriptors of buffers, guards and
+//!   slices for `readv`/`writev`, into caller storage or a
+//!   `heapless::Vec`, within `UIO_MAXIOV`.
+//! * With feature `std` on Unix, the `sys` layer: page-aligned `mmap`
+//!   memory (huge pages, populate, lock), pools sized at run time with owned
+//!   `'static` guards, and `IoSlice` views.
 //! * `#![no_std]`, no allocator, `const` constructors; lock-free on every
 //!   target with compare-and-swap (thumbv7em, riscv32imac, x86-64, AArch64),
 //!   and on single-core thumbv6m through portable-atomic.
