@@ -277,6 +277,52 @@ pub(crate) fn get_with<R: PoolRef>(pool: &R, adapt: &mut impl Adapt) -> Handle<R
     wait_for(|| try_get(pool).ok(), adapt)
 }
 
+/// Takes up to `K` free buffers at once (fewer only if fewer are free).
+pub(crate) fn try_get_bulk<R: PoolRef, const K: usize>(pool: &R) -> heapless::Vec<Handle<R>, K> {
+    let mut indices = [0usize; K];
+    let taken = pool.ring().pop_bulk(&mut indices);
+    indices[..taken]
+        .iter()
+        // SAFETY: as in `try_get`: the ring handed each of these out.
+        .map(|&index| unsafe { Handle::new(pool.clone(), BufIndex::from_position(index)) })
+        .collect()
+}
+
+/// How many indices `put_bulk` returns per ring operation.
+const PUT_BATCH: usize = 32;
+
+/// Returns many buffers at once. Handles of another pool are returned to
+/// their own pool, one by one.
+pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = Handle<R>>) {
+    let ring = pool.ring();
+    let mut batch = [0usize; PUT_BATCH];
+    let mut len = 0;
+    for handle in handles {
+        if !core::ptr::eq::<R::Target>(&*handle.pool, &**pool) {
+            drop(handle);
+            continue;
+        }
+        let handle = ManuallyDrop::new(handle);
+        batch[len] = handle.index.as_usize();
+        // SAFETY: `handle` is never used or dropped again; its pool
+        // reference is moved out once and dropped (an `Arc` count goes
+        // down); its buffer is returned below, with the batch.
+        drop(unsafe { core::ptr::read(&handle.pool) });
+        len += 1;
+        if len == PUT_BATCH {
+            return_batch(ring, &batch);
+            len = 0;
+        }
+    }
+    return_batch(ring, &batch[..len]);
+}
+
+fn return_batch(ring: &Ring<[Slot]>, indices: &[usize]) {
+    if ring.push_bulk(indices).is_err() {
+        overflow(BufIndex::from_position(indices[0]));
+    }
+}
+
 /// Re-enters a raw index after verifying it.
 pub(crate) fn from_raw_checked<R: PoolRef>(
     pool: &R,

@@ -182,6 +182,40 @@ impl<T, const N: usize> BoundedPool<T, N> {
         guard::try_get(&self)
     }
 
+    /// Takes up to `K` free items in one call (fewer only when fewer are
+    /// free), never blocking. A run of consecutive free buffers costs one
+    /// atomic read-modify-write each plus one in all, where `K` calls of
+    /// [`try_get`](Self::try_get) cost two each. Not atomic as a group:
+    /// concurrent calls may interleave.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<64> = iobuf::SmallPool::new();
+    ///
+    /// let burst = POOL.try_get_bulk::<32>(); // e.g. a NIC receive burst
+    /// assert_eq!(burst.len(), 32);
+    /// assert_eq!(POOL.available(), 32);
+    /// POOL.put_bulk(burst);
+    /// assert_eq!(POOL.available(), 64);
+    /// ```
+    pub fn try_get_bulk<const K: usize>(&self) -> heapless::Vec<Guard<'_, Self>, K> {
+        guard::try_get_bulk(&self)
+    }
+
+    /// Returns many items in one call, in batches of 32 ring operations (the
+    /// bulk counterpart of dropping each guard). Guards of another pool go
+    /// back to their own pool.
+    ///
+    /// ```
+    /// static POOL: iobuf::NanoPool<8> = iobuf::NanoPool::new();
+    ///
+    /// let held: Vec<_> = (0..8).map(|_| POOL.try_get().unwrap()).collect();
+    /// POOL.put_bulk(held);
+    /// assert_eq!(POOL.available(), 8);
+    /// ```
+    pub fn put_bulk<'a>(&'a self, guards: impl IntoIterator<Item = Guard<'a, Self>>) {
+        guard::put_bulk(&self, guards)
+    }
+
     /// Takes a free item, waiting as long as it takes: spins briefly, then
     /// calls [`DefaultAdapt`] (a thread yield with `std`) between attempts.
     /// Never call it where nothing else can return a buffer (an interrupt

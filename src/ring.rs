@@ -230,6 +230,17 @@ impl Geometry {
         }
     }
 
+    /// How many steps `to` is ahead of `from`, saturating at `usize::MAX`
+    /// beyond one lap; `to` must not be behind `from` (cursors only grow).
+    fn distance(self, from: Word, to: Word) -> usize {
+        let laps = self.cycle(to).wrapping_sub(self.cycle(from)) & (Word::MAX >> self.index_bits);
+        match laps {
+            0 => self.position(to).saturating_sub(self.position(from)),
+            1 => self.capacity - self.position(from) + self.position(to),
+            _ => usize::MAX,
+        }
+    }
+
     /// Shifts a cycle into slot-word position (dropping bits that do not fit).
     fn cycle_field(self, cycle: Word) -> Word {
         cycle << (self.index_bits + FLAG_BITS)
@@ -404,6 +415,142 @@ impl Ring<[Slot]> {
             } else if geometry.is_full(entry, cycle.wrapping_sub(1)) && self.confirm(slot, entry) {
                 return Err(Overflow);
             }
+            retry_hint();
+        }
+    }
+
+    /// Takes up to `out.len()` free indices, as many as are free, and
+    /// returns how many it wrote to the front of `out`.
+    ///
+    /// Equivalent to that many [`pop`](Self::pop)s (not atomic as a group),
+    /// but a run of `m` consecutive slots costs `m + 1` read-modify-writes
+    /// instead of `2m`: each slot is claimed by its own CAS, and `head`
+    /// jumps over the whole run at once.
+    pub(crate) fn pop_bulk(&self, out: &mut [usize]) -> usize {
+        let geometry = self.geometry();
+        let mut taken = 0;
+        while taken < out.len() {
+            let run = self.claim_run(&mut out[taken..], geometry);
+            if run > 0 {
+                taken += run;
+                continue;
+            }
+            // Contended, lagging or empty: the single pop sorts it out.
+            match self.pop() {
+                Some(index) => {
+                    out[taken] = index;
+                    taken += 1;
+                }
+                None => break,
+            }
+        }
+        taken
+    }
+
+    /// Claims consecutive full slots from `head` on, then moves `head` past
+    /// them. Stops at the first slot it cannot claim at once.
+    fn claim_run(&self, out: &mut [usize], geometry: Geometry) -> usize {
+        let start = self.head.load(Ordering::Acquire);
+        let mut cursor = start;
+        let mut claimed = 0;
+        while claimed < out.len() {
+            let (cycle, position) = (geometry.cycle(cursor), geometry.position(cursor));
+            let slot = &self.slots[position];
+            let entry = slot.load(Ordering::Acquire);
+            let won = geometry.is_full(entry, cycle)
+                && slot
+                    .compare_exchange(
+                        entry,
+                        geometry.empty(cycle.wrapping_add(1)) | (entry & TAG),
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok();
+            if !won {
+                break;
+            }
+            out[claimed] = geometry.index(entry, position);
+            claimed += 1;
+            cursor = geometry.advance(cursor);
+        }
+        if claimed > 0 {
+            self.jump(&self.head, start, cursor, claimed, geometry);
+        }
+        claimed
+    }
+
+    /// Returns every index in `indices` (each held by the caller). Like that
+    /// many [`push`](Self::push)es, with `m + 1` read-modify-writes for a run
+    /// of `m` consecutive slots.
+    pub(crate) fn push_bulk(&self, indices: &[usize]) -> Result<(), Overflow> {
+        let geometry = self.geometry();
+        let mut rest = indices;
+        while let Some((&first, tail)) = rest.split_first() {
+            let run = self.fill_run(rest, geometry);
+            if run > 0 {
+                rest = &rest[run..];
+            } else {
+                self.push(first)?;
+                rest = tail;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills consecutive empty slots from `tail` on, then moves `tail` past
+    /// them. Stops at the first slot it cannot fill at once.
+    fn fill_run(&self, indices: &[usize], geometry: Geometry) -> usize {
+        let start = self.tail.load(Ordering::Acquire);
+        let mut cursor = start;
+        let mut filled = 0;
+        for &index in indices {
+            debug_assert!(index < geometry.capacity);
+            // The stored tail is one lap behind the true one (invariant 4).
+            let cycle = geometry.cycle(cursor).wrapping_add(1);
+            let position = geometry.position(cursor);
+            let slot = &self.slots[position];
+            let entry = slot.load(Ordering::Acquire);
+            let won = geometry.is_empty(entry, cycle)
+                && slot
+                    .compare_exchange(
+                        entry,
+                        geometry.full(cycle, position, index) | (entry & TAG),
+                        Ordering::Release,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok();
+            if !won {
+                break;
+            }
+            filled += 1;
+            cursor = geometry.advance(cursor);
+        }
+        if filled > 0 {
+            self.jump(&self.tail, start, cursor, filled, geometry);
+        }
+        filled
+    }
+
+    /// Moves `cursor` from `start` to `target`, `steps` ahead, through
+    /// whatever single steps helpers take meanwhile. Every slot in between
+    /// was claimed (filled) by the caller, so each intermediate value is one
+    /// a single-step cursor could hold too.
+    fn jump(
+        &self,
+        cursor: &AtomicWord,
+        start: Word,
+        target: Word,
+        steps: usize,
+        geometry: Geometry,
+    ) {
+        let mut seen = start;
+        while let Err(now) =
+            cursor.compare_exchange(seen, target, Ordering::Release, Ordering::Relaxed)
+        {
+            if geometry.distance(start, now) >= steps {
+                return; // helpers (or later operations) took it there already
+            }
+            seen = now;
             retry_hint();
         }
     }

@@ -341,3 +341,43 @@ fn errors_explain_themselves() {
         "buffer index 9 is out of range for a pool of 4"
     );
 }
+
+#[test]
+fn try_get_bulk_takes_up_to_k_and_only_what_is_free() {
+    static POOL: NanoPool<40> = NanoPool::new();
+    let first = POOL.try_get_bulk::<32>();
+    assert_eq!(first.len(), 32);
+    let second = POOL.try_get_bulk::<32>();
+    assert_eq!(second.len(), 8, "only 8 were left");
+    assert!(POOL.try_get_bulk::<4>().is_empty());
+    let indices: HashSet<u32> = first
+        .iter()
+        .chain(&second)
+        .map(|g| g.index().get())
+        .collect();
+    assert_eq!(indices.len(), 40);
+    POOL.put_bulk(first);
+    POOL.put_bulk(second);
+    assert_eq!(POOL.available(), 40);
+}
+
+#[test]
+fn put_bulk_sends_guards_of_another_pool_home() {
+    static HOME: NanoPool<4> = NanoPool::new();
+    static AWAY: NanoPool<4> = NanoPool::new();
+    let mut guards = HOME.try_get_bulk::<3>().into_iter().collect::<Vec<_>>();
+    guards.push(AWAY.try_get().unwrap());
+    HOME.put_bulk(guards);
+    assert_eq!(HOME.available(), 4);
+    assert_eq!(AWAY.available(), 4);
+}
+
+#[test]
+fn put_bulk_returns_more_than_one_batch() {
+    static POOL: PicoPool<100> = PicoPool::new();
+    let held: Vec<_> = core::iter::from_fn(|| POOL.try_get().ok()).collect();
+    assert_eq!(held.len(), 100);
+    POOL.put_bulk(held);
+    assert_eq!(POOL.available(), 100);
+    assert_eq!(POOL.try_get_bulk::<100>().len(), 100);
+}

@@ -288,3 +288,39 @@ fn soak_eight_threads_for_the_configured_time() {
         pairs as f64 / elapsed / 1e6
     );
 }
+
+/// NIC-style bursts: 4 threads take up to 8 buffers at once and return them
+/// in one call, beside 2 threads doing single gets and drops; ownership is
+/// checked on every buffer, and all 64 come back.
+#[test]
+fn bursts_and_singles_never_share_a_buffer() {
+    static POOL: Pool = Pool::new();
+    let owners = Owners::<64>::new();
+    thread::scope(|scope| {
+        for thread_id in 1..=6u64 {
+            let owners = &owners;
+            scope.spawn(move || {
+                for round in 0..rounds() as u64 / 8 {
+                    let hold = thread_id << 48 | round;
+                    let mut burst: Vec<_> = if thread_id <= 4 {
+                        // 4 × 8 + 2 × 1 = 34 held at most: never empty.
+                        POOL.try_get_bulk::<8>().into_iter().collect()
+                    } else {
+                        vec![POOL.try_get().expect("false empty")]
+                    };
+                    assert_eq!(burst.len(), if thread_id <= 4 { 8 } else { 1 });
+                    for buf in &mut burst {
+                        owners.claim(buf.index().as_usize(), hold);
+                        stamp(buf, hold);
+                    }
+                    for buf in &burst {
+                        assert_stamped(buf, hold);
+                        owners.release(buf.index().as_usize(), hold);
+                    }
+                    POOL.put_bulk(burst);
+                }
+            });
+        }
+    });
+    assert_all_back(&POOL);
+}

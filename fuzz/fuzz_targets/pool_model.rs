@@ -3,8 +3,8 @@
 //! out (the ring is FIFO), buffer contents kept, and every buffer accounted
 //! for at the end.
 //!
-//! Covers static pools of several capacities and runtime pools, guards, raw
-//! hand-off, and checked re-entry of raw ids that are valid, foreign (out of
+//! Covers static pools of several capacities and runtime pools, guards, bulk
+//! get and put, raw hand-off, and checked re-entry of raw ids that are valid, foreign (out of
 //! range), stale or repeated (already re-entered), free, or held by a guard.
 
 #![no_main]
@@ -28,6 +28,10 @@ enum Op {
     IntoRaw { k: u8 },
     /// Re-enter an id with `from_raw_checked`.
     Reenter { which: Id },
+    /// `try_get_bulk::<8>()`, then stamp every buffer.
+    GetBulk { stamp: u8 },
+    /// `put_bulk` the last `n` held guards.
+    PutBulk { n: u8 },
     /// Compare `stats()` with the model.
     Count,
 }
@@ -77,11 +81,12 @@ impl Held for Guard<'_, RuntimePool<Buffer>> {
 }
 
 /// The pool operations under test, whatever the pool.
-struct Pool<G, T, R, S> {
+struct Pool<T, R, S, B, P> {
     try_get: T,
     reenter: R,
     stats: S,
-    _guard: std::marker::PhantomData<G>,
+    get_bulk: B,
+    put_bulk: P,
 }
 
 /// Runs `ops` on the pool and on the model side by side.
@@ -89,10 +94,11 @@ fn check<G: Held>(
     capacity: usize,
     ops: &[Op],
     pool: Pool<
-        G,
         impl Fn() -> Result<G, PoolEmpty>,
         impl Fn(BufIndex) -> Result<G, RawIndexError>,
         impl Fn() -> PoolStats,
+        impl Fn() -> Vec<G>,
+        impl Fn(Vec<G>),
     >,
 ) {
     let mut free: VecDeque<u32> = (0..capacity as u32).collect();
@@ -159,6 +165,28 @@ fn check<G: Held>(
                     );
                 }
             }
+            Op::GetBulk { stamp } => {
+                let burst = (pool.get_bulk)();
+                assert_eq!(burst.len(), free.len().min(8), "bulk took the wrong number");
+                for mut buf in burst {
+                    let expected = free.pop_front().unwrap();
+                    assert_eq!(buf.index().get(), expected, "not the FIFO order");
+                    let i = expected as usize;
+                    assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
+                    buf.fill(stamp);
+                    stamps[i] = stamp;
+                    held.push(buf);
+                }
+            }
+            Op::PutBulk { n } => {
+                let n = usize::from(n).min(held.len());
+                let returned = held.split_off(held.len() - n);
+                free.extend(returned.iter().map(|g| g.index().get()));
+                if let Some(g) = returned.last() {
+                    last = g.index().get();
+                }
+                (pool.put_bulk)(returned);
+            }
             Op::Count => {
                 let stats = (pool.stats)();
                 assert_eq!(stats.capacity, capacity);
@@ -189,7 +217,8 @@ fn check_static<const N: usize>(ops: &[Op]) {
             try_get: || pool.try_get(),
             reenter: |id| pool.from_raw_checked(id),
             stats: || pool.stats(),
-            _guard: std::marker::PhantomData,
+            get_bulk: || pool.try_get_bulk::<8>().into_iter().collect(),
+            put_bulk: |guards| pool.put_bulk(guards),
         },
     );
 }
@@ -203,7 +232,8 @@ fn check_runtime(capacity: usize, ops: &[Op]) {
             try_get: || pool.try_get(),
             reenter: |id| pool.from_raw_checked(id),
             stats: || pool.stats(),
-            _guard: std::marker::PhantomData,
+            get_bulk: || pool.try_get_bulk::<8>().into_iter().collect(),
+            put_bulk: |guards| pool.put_bulk(guards),
         },
     );
 }

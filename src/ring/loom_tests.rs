@@ -314,3 +314,77 @@ fn len_never_exceeds_the_indices_present() {
         observer.join().unwrap();
     });
 }
+
+/// A bulk pop of two and a bulk push race single pops and pushes on a
+/// ring of three: no index twice, no false empty, all back.
+#[test]
+fn bulk_and_single_operations_race() {
+    model("bulk_and_single_operations_race", || {
+        let m = Model::<3>::full();
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let i = m.take();
+                m.give(i);
+            })
+        };
+        let mut out = [0usize; 2];
+        // The other thread holds at most one of three: two are free.
+        assert_eq!(m.ring().pop_bulk(&mut out), 2);
+        for &i in &out {
+            assert!(
+                !m.held[i].swap(true, Ordering::Relaxed),
+                "index {i} held twice"
+            );
+        }
+        for &i in &out {
+            assert!(m.held[i].swap(false, Ordering::Relaxed));
+        }
+        m.ring().push_bulk(&out).unwrap();
+        other.join().unwrap();
+        m.assert_conserved();
+    });
+}
+
+/// Two bulk pops race; then both threads bulk-push what they got, lapping
+/// a ring of two.
+#[test]
+fn two_bulk_operations_race_across_a_lap() {
+    model("two_bulk_operations_race_across_a_lap", || {
+        let m = Model::<2>::full();
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let mut out = [0usize; 2];
+                let taken = m.ring().pop_bulk(&mut out);
+                for &i in &out[..taken] {
+                    assert!(
+                        !m.held[i].swap(true, Ordering::Relaxed),
+                        "index {i} held twice"
+                    );
+                }
+                for &i in &out[..taken] {
+                    assert!(m.held[i].swap(false, Ordering::Relaxed));
+                }
+                m.ring().push_bulk(&out[..taken]).unwrap();
+                taken
+            })
+        };
+        let mut out = [0usize; 1];
+        let taken = m.ring().pop_bulk(&mut out);
+        for &i in &out[..taken] {
+            assert!(
+                !m.held[i].swap(true, Ordering::Relaxed),
+                "index {i} held twice"
+            );
+        }
+        for &i in &out[..taken] {
+            assert!(m.held[i].swap(false, Ordering::Relaxed));
+        }
+        m.ring().push_bulk(&out[..taken]).unwrap();
+        let other_taken = other.join().unwrap();
+        // Together they wanted 3 of 2: at least the first to run got some.
+        assert!(taken + other_taken >= 1);
+        m.assert_conserved();
+    });
+}

@@ -286,3 +286,121 @@ fn tiny_rings_under_threads_and_tag_flips_keep_every_invariant() {
     tiny_ring_stress::<3>(4, rounds);
     tiny_ring_stress::<5>(4, rounds);
 }
+
+/// Bulk pops and pushes of random sizes, mixed with single ones, match the
+/// FIFO model exactly, across laps and at the wrap of the cycle fields.
+fn bulk_matches_fifo_model<const N: usize>(seed: u64, lap: Word) {
+    let ring = Ring::<[Slot; N]>::full();
+    let geometry = Geometry::of(N);
+    ring.head
+        .store(lap << geometry.index_bits, Ordering::Relaxed);
+    ring.tail
+        .store(lap << geometry.index_bits, Ordering::Relaxed);
+    for (position, slot) in ring.slots.iter().enumerate() {
+        slot.store(geometry.full(lap, position, position), Ordering::Relaxed);
+    }
+    let ring: &Ring<[Slot]> = &ring;
+    let mut model: VecDeque<usize> = (0..N).collect();
+    let mut held: Vec<usize> = Vec::new();
+    let mut rng = Lcg(seed);
+    let mut out = [0usize; 40];
+    for _ in 0..10 * N + 100 {
+        match rng.below(4) {
+            0 => {
+                let want = rng.below(out.len() + 1);
+                let taken = ring.pop_bulk(&mut out[..want]);
+                let expected: Vec<usize> = (0..want).map_while(|_| model.pop_front()).collect();
+                assert_eq!(out[..taken], expected[..], "lap {lap:#x}");
+                held.extend_from_slice(&out[..taken]);
+            }
+            1 if !held.is_empty() => {
+                let count = 1 + rng.below(held.len());
+                let start = rng.below(held.len() - count + 1);
+                let returned: Vec<usize> = held.drain(start..start + count).collect();
+                ring.push_bulk(&returned).unwrap();
+                model.extend(&returned);
+            }
+            2 => {
+                let taken = ring.pop();
+                assert_eq!(taken, model.pop_front());
+                held.extend(taken);
+            }
+            _ if !held.is_empty() => {
+                let i = held.swap_remove(rng.below(held.len()));
+                ring.push(i).unwrap();
+                model.push_back(i);
+            }
+            _ => assert_eq!(ring.push_bulk(&[0]), Err(Overflow)),
+        }
+        assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
+    }
+}
+
+#[test]
+fn bulk_operations_match_a_fifo_model() {
+    for seed in 0..4 {
+        for lap in [0, Word::MAX >> 12, Word::MAX >> 2] {
+            bulk_matches_fifo_model::<1>(seed, lap >> 1);
+            bulk_matches_fifo_model::<3>(seed, lap >> 2);
+            bulk_matches_fifo_model::<32>(seed, lap >> 5);
+            bulk_matches_fifo_model::<37>(seed, lap >> 6);
+        }
+    }
+}
+
+#[test]
+fn a_bulk_push_into_a_full_ring_overflows() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let ring: &Ring<[Slot]> = &ring;
+    let mut out = [0; 2];
+    assert_eq!(ring.pop_bulk(&mut out), 2);
+    ring.push_bulk(&out).unwrap();
+    assert_eq!(ring.push_bulk(&[1]), Err(Overflow));
+    assert_eq!(ring.len(), 4);
+}
+
+/// Threads mixing bulk and single operations on small rings.
+#[test]
+fn bulk_and_single_operations_share_a_ring_under_threads() {
+    use std::sync::atomic::AtomicBool;
+
+    const N: usize = 16;
+    let rounds = if cfg!(miri) { 20 } else { 50_000 };
+    let ring = Ring::<[Slot; N]>::full();
+    let held: [AtomicBool; N] = core::array::from_fn(|_| AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let (ring, held) = (&ring, &held);
+            scope.spawn(move || {
+                let ring: &Ring<[Slot]> = ring;
+                let mut out = [0usize; 3];
+                for round in 0..rounds {
+                    // 4 threads × at most 3 held < 16: never a false empty.
+                    let taken = if (round + thread) % 2 == 0 {
+                        ring.pop_bulk(&mut out)
+                    } else {
+                        out[0] = ring.pop().expect("false empty");
+                        1
+                    };
+                    assert_eq!(taken, if (round + thread) % 2 == 0 { 3 } else { 1 });
+                    for &i in &out[..taken] {
+                        assert!(!held[i].swap(true, Ordering::AcqRel), "{i} held twice");
+                    }
+                    for &i in &out[..taken] {
+                        assert!(held[i].swap(false, Ordering::AcqRel));
+                    }
+                    if round % 3 == 0 {
+                        ring.push_bulk(&out[..taken]).unwrap();
+                    } else {
+                        for &i in &out[..taken] {
+                            ring.push(i).unwrap();
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut all = drain(&ring);
+    all.sort_unstable();
+    assert_eq!(all, (0..N).collect::<Vec<_>>());
+}

@@ -168,6 +168,35 @@ impl<T> RuntimePool<T> {
         guard::try_get(&self)
     }
 
+    /// Takes up to `K` free items in one call; see
+    /// [`BoundedPool::try_get_bulk`](crate::BoundedPool::try_get_bulk).
+    ///
+    /// ```
+    /// let pool = iobuf::sys::RuntimePool::<iobuf::SmallBuffer>::new(40)?;
+    /// let burst = pool.try_get_bulk::<32>();
+    /// assert_eq!(burst.len(), 32);
+    /// pool.put_bulk(burst);
+    /// assert_eq!(pool.available(), 40);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_get_bulk<const K: usize>(&self) -> heapless::Vec<Guard<'_, Self>, K> {
+        guard::try_get_bulk(&self)
+    }
+
+    /// Returns many items in one call; see
+    /// [`BoundedPool::put_bulk`](crate::BoundedPool::put_bulk).
+    ///
+    /// ```
+    /// let pool = iobuf::sys::RuntimePool::<iobuf::SmallBuffer>::new(4)?;
+    /// let held = vec![pool.try_get()?, pool.try_get()?];
+    /// pool.put_bulk(held);
+    /// assert_eq!(pool.available(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn put_bulk<'a>(&'a self, guards: impl IntoIterator<Item = Guard<'a, Self>>) {
+        guard::put_bulk(&self, guards)
+    }
+
     /// Takes a free item, spinning and then yielding until one is free.
     ///
     /// ```
