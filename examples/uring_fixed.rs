@@ -112,9 +112,12 @@ mod uring {
         ];
         // SAFETY: both regions outlive the ring's use of them: `READ_POOL`
         // is a static and `write_pool` is borrowed for this whole function,
-        // while the ring is local to it, so the regions are unregistered
-        // (explicitly below, or by the ring's teardown on an early error
-        // return) before the pool can go away. The kernel only accesses them
+        // while the ring is local to it. On the normal path every operation
+        // is reaped and the regions unregistered below. On an early error
+        // return, requests may still be in flight when the ring closes; the
+        // kernel keeps registered buffers pinned until it has finished with
+        // them, so `write_pool`'s pages stay valid for it even after the
+        // pool unmaps its view (the example then exits). The kernel only accesses them
         // through the operations below, each on a buffer that is out of its
         // pool in raw form, untouched by this program, until its completion
         // is reaped.

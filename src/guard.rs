@@ -152,6 +152,12 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     /// is re-entered with `from_raw_checked` or `from_raw` on its pool; an
     /// index never re-entered is never returned.
     ///
+    /// The index is a plain number, not a capability: any code holding the
+    /// pool can call `from_raw_checked` with it (or guess it) and get the
+    /// buffer, even while a device or the kernel is still writing into it.
+    /// The check stops double returns and indices that are not out in raw
+    /// form; keeping the id private until the hand-off completes is yours.
+    ///
     /// ```
     /// static POOL: iobuf::SmallPool<4> = iobuf::SmallPool::new();
     ///
@@ -294,31 +300,47 @@ const PUT_BATCH: usize = 32;
 /// Returns many buffers at once. Handles of another pool are returned to
 /// their own pool, one by one.
 pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = Handle<R>>) {
-    let ring = pool.ring();
-    let mut batch = [0usize; PUT_BATCH];
-    let mut len = 0;
+    /// Indices taken out of their handles but not yet pushed; returned on
+    /// drop, so a panic in the caller's iterator (or in a foreign handle's
+    /// drop) loses none of them.
+    struct Pending<'r> {
+        ring: &'r Ring<[Slot]>,
+        batch: [usize; PUT_BATCH],
+        len: usize,
+    }
+    impl Drop for Pending<'_> {
+        fn drop(&mut self) {
+            let len = core::mem::take(&mut self.len);
+            return_batch(self.ring, &self.batch[..len]);
+        }
+    }
+    let mut pending = Pending {
+        ring: pool.ring(),
+        batch: [0; PUT_BATCH],
+        len: 0,
+    };
     for handle in handles {
         if !core::ptr::eq::<R::Target>(&*handle.pool, &**pool) {
             drop(handle);
             continue;
         }
         let handle = ManuallyDrop::new(handle);
-        batch[len] = handle.index.as_usize();
+        pending.batch[pending.len] = handle.index.as_usize();
+        pending.len += 1;
         // SAFETY: `handle` is never used or dropped again; its pool
         // reference is moved out once and dropped (an `Arc` count goes
-        // down); its buffer is returned below, with the batch.
+        // down); its index is in `pending`, which returns it.
         drop(unsafe { core::ptr::read(&handle.pool) });
-        len += 1;
-        if len == PUT_BATCH {
-            return_batch(ring, &batch);
-            len = 0;
+        if pending.len == PUT_BATCH {
+            let len = core::mem::take(&mut pending.len);
+            return_batch(pending.ring, &pending.batch[..len]);
         }
     }
-    return_batch(ring, &batch[..len]);
+    // `pending` returns the rest when it drops here.
 }
 
 fn return_batch(ring: &Ring<[Slot]>, indices: &[usize]) {
-    if ring.push_bulk(indices).is_err() {
+    if !indices.is_empty() && ring.push_bulk(indices).is_err() {
         overflow(BufIndex::from_position(indices[0]));
     }
 }

@@ -324,8 +324,10 @@ impl Ring<[Slot]> {
     ///
     /// The full ring is all zero bytes (invariant 4), so it is allocated
     /// zeroed and needs no initialisation.
-    pub(crate) fn boxed_full(capacity: usize) -> std::boxed::Box<Self> {
-        use std::alloc::{Layout, alloc_zeroed, handle_alloc_error};
+    /// `None` when the allocator refuses the memory (a typed error for the
+    /// caller, not an abort).
+    pub(crate) fn boxed_full(capacity: usize) -> Option<std::boxed::Box<Self>> {
+        use std::alloc::{Layout, alloc_zeroed};
 
         assert!(capacity > 0 && capacity <= MAX_CAPACITY);
         let header = Layout::new::<Ring<[Slot; 0]>>();
@@ -337,14 +339,14 @@ impl Ring<[Slot]> {
         // SAFETY: the layout has a non-zero size (two padded cursors).
         let memory = unsafe { alloc_zeroed(layout) };
         if memory.is_null() {
-            handle_alloc_error(layout);
+            return None;
         }
         let ring = core::ptr::slice_from_raw_parts_mut(memory.cast::<Slot>(), capacity)
             as *mut Ring<[Slot]>;
         // SAFETY: `memory` is a fresh allocation of exactly the layout of a
         // `Ring<[Slot]>` with `capacity` slots (what `Box` will free), and
         // all-zero bytes are a valid full ring of atomics.
-        unsafe { std::boxed::Box::from_raw(ring) }
+        Some(unsafe { std::boxed::Box::from_raw(ring) })
     }
 }
 

@@ -287,10 +287,13 @@ impl ProvidedRing {
     fn push(&mut self, addr: *mut u8, len: u32, bid: u16) {
         let slot = usize::from(self.tail & (self.entries - 1));
         // SAFETY: `slot` is below `entries`, so the entry lies inside the
-        // mapping, which is 16-byte aligned (page-aligned). The kernel only
-        // reads entries between its head and the published tail; this slot
-        // is past the published tail, so nothing reads it concurrently.
-        // The field setters leave `resv` (the tail, in entry 0) alone.
+        // mapping, which is 16-byte aligned (page-aligned). The kernel reads
+        // entries between its head and the published tail, and entry 0's
+        // `resv` is the published tail itself, which the kernel reads while
+        // a buffer-selecting operation is in flight. This helper is only
+        // called while no operation is in flight (the tests push, then
+        // publish, then submit), so this `&mut` aliases nothing; the field
+        // setters leave `resv` alone.
         let entry = unsafe { &mut *self.base().add(slot) };
         entry.set_addr(addr as u64);
         entry.set_len(len);

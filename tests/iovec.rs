@@ -39,8 +39,8 @@ fn layout_equals_io_slice() {
 
     let (mut c, mut d) = ([0u8; 3], [0u8; 5]);
     let (c_ptr, d_ptr) = (c.as_mut_ptr(), d.as_mut_ptr());
-    let slices = [IoSliceMut::new(&mut c), IoSliceMut::new(&mut d)];
-    let iovecs = IoVec::from_io_slices_mut(&slices);
+    let mut slices = [IoSliceMut::new(&mut c), IoSliceMut::new(&mut d)];
+    let iovecs = IoVec::from_io_slices_mut(&mut slices);
     assert_eq!(iovecs, [IoVec::new(c_ptr, 3), IoVec::new(d_ptr, 5)]);
 }
 

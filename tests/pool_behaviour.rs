@@ -381,3 +381,17 @@ fn put_bulk_returns_more_than_one_batch() {
     assert_eq!(POOL.available(), 100);
     assert_eq!(POOL.try_get_bulk::<100>().len(), 100);
 }
+
+#[test]
+fn put_bulk_loses_nothing_when_the_iterator_panics() {
+    static POOL: NanoPool<8> = NanoPool::new();
+    let result = std::panic::catch_unwind(|| {
+        let held: Vec<_> = POOL.try_get_bulk::<8>().into_iter().collect();
+        POOL.put_bulk(held.into_iter().enumerate().map(|(i, guard)| {
+            assert!(i < 5, "the caller's iterator fails half way");
+            guard
+        }));
+    });
+    assert!(result.is_err());
+    assert_eq!(POOL.available(), 8);
+}

@@ -140,3 +140,12 @@ fn four_threads_never_share_a_runtime_pool_buffer() {
     });
     assert_eq!(pool.available(), 16);
 }
+
+#[test]
+fn a_requested_alignment_above_a_page_is_kept() {
+    use iobuf::sys::MemOptions;
+
+    let pool =
+        RuntimePool::<SmallBuffer>::with_options(4, MemOptions::new().alignment(1 << 21)).unwrap();
+    assert_eq!(pool.region_ptr() as usize % (1 << 21), 0);
+}

@@ -147,7 +147,18 @@ fn in_child_process(child: impl FnOnce() -> i32) -> i32 {
     match unsafe { libc::fork() } {
         -1 => panic!("fork failed: {}", std::io::Error::last_os_error()),
         0 => {
+            /// Ends the child even if `child` panics: unwinding must not
+            /// carry on into the test harness inside the child process.
+            struct ExitOnUnwind;
+            impl Drop for ExitOnUnwind {
+                fn drop(&mut self) {
+                    // SAFETY: ends the child process at once.
+                    unsafe { libc::_exit(99) }
+                }
+            }
+            let guard = ExitOnUnwind;
             let code = child();
+            std::mem::forget(guard);
             // SAFETY: ends the child without running the parent's exit hooks.
             unsafe { libc::_exit(code) }
         }
@@ -187,6 +198,34 @@ fn locking_beyond_the_memlock_limit_is_a_lock_error() {
             },
             Ok(_) => 13,
             Err(_) => 14,
+        }
+    });
+    assert_eq!(code, 0, "child reported {code}");
+}
+
+#[test]
+fn a_ring_the_allocator_refuses_is_a_typed_error_not_an_abort() {
+    use iobuf::sys::{PoolError, RuntimePool};
+
+    let code = in_child_process(|| {
+        // 4 GiB of address space: the 2 GiB region maps, the 16 GiB ring of
+        // 2^31 slots cannot be allocated.
+        let limit = libc::rlimit {
+            rlim_cur: 4 << 30,
+            rlim_max: 4 << 30,
+        };
+        // SAFETY: a plain system call on this (child) process.
+        if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
+            return 10;
+        }
+        match RuntimePool::<u8>::new(iobuf::MAX_CAPACITY) {
+            Err(PoolError::Memory(MemError::Map(os)))
+                if os.raw_os_error() == Some(libc::ENOMEM) =>
+            {
+                0
+            }
+            Err(_) => 11,
+            Ok(_) => 12,
         }
     });
     assert_eq!(code, 0, "child reported {code}");

@@ -141,6 +141,11 @@ impl MemOptions {
         self.alignment = Some(alignment);
         self
     }
+
+    /// The alignment set with [`alignment`](Self::alignment), if any.
+    pub(crate) const fn requested_alignment(&self) -> Option<usize> {
+        self.alignment
+    }
 }
 
 /// Which pages back an [`AlignedMem`].
@@ -289,7 +294,11 @@ impl AlignedMem {
         } else {
             page
         };
-        let mapped = round_up(size, granule).ok_or(MemError::InvalidSize { size })?;
+        // Slices and pointer offsets must stay below `isize::MAX` bytes
+        // (only reachable on 32-bit targets).
+        let mapped = round_up(size, granule)
+            .filter(|&mapped| mapped <= isize::MAX as usize)
+            .ok_or(MemError::InvalidSize { size })?;
         let mut mem = if options.huge_pages {
             map_huge(size, mapped, alignment, options.populate)?
         } else {
@@ -442,7 +451,13 @@ fn map_huge(
     populate: bool,
 ) -> Result<AlignedMem, MemError> {
     #[cfg(target_os = "linux")]
-    if let Ok(mut mem) = map(size, mapped, alignment, libc::MAP_HUGETLB, populate) {
+    if let Ok(mut mem) = map(
+        size,
+        mapped,
+        alignment,
+        libc::MAP_HUGETLB | libc::MAP_HUGE_2MB,
+        populate,
+    ) {
         mem.pages = Pages::HugeTlb;
         return Ok(mem);
     }
@@ -470,7 +485,20 @@ fn map(
     extra_flags: libc::c_int,
     populate: bool,
 ) -> io::Result<AlignedMem> {
-    let slack = alignment - page_size().min(alignment);
+    // The kernel aligns a mapping to its page size: a base page, or a huge
+    // page for MAP_HUGETLB (whose length it also rounds up to huge pages,
+    // and which can only be unmapped in whole huge pages). Over-map only by
+    // what that alignment does not already give, so `head` and `tail` are
+    // whole pages of the mapping's own kind.
+    #[cfg(target_os = "linux")]
+    let granule = if extra_flags & libc::MAP_HUGETLB != 0 {
+        HUGE_PAGE_SIZE
+    } else {
+        page_size()
+    };
+    #[cfg(not(target_os = "linux"))]
+    let granule = page_size();
+    let slack = alignment.saturating_sub(granule);
     let total = mapped
         .checked_add(slack)
         .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;

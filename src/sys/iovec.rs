@@ -119,22 +119,24 @@ impl IoVec {
     }
 
     /// A list of `IoSliceMut`s viewed as descriptors, without copying (for
-    /// `libc::readv`): the addresses are those of the `IoSliceMut`s, valid
-    /// for writes while the borrow lasts.
+    /// `libc::readv`): the addresses are those of the `IoSliceMut`s. The
+    /// borrow is exclusive, as in `Read::read_vectored`, so nothing can read
+    /// the buffers while the descriptors are in use.
     ///
     /// ```
     /// use std::io::IoSliceMut;
     /// use iobuf::IoVec;
     ///
     /// let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
-    /// let slices = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
-    /// let iovecs = IoVec::from_io_slices_mut(&slices);
+    /// let mut slices = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    /// let iovecs = IoVec::from_io_slices_mut(&mut slices);
     /// assert_eq!(iovecs[1].len(), 3);
     /// ```
-    pub fn from_io_slices_mut<'s>(slices: &'s [IoSliceMut<'_>]) -> &'s [IoVec] {
+    pub fn from_io_slices_mut<'s>(slices: &'s mut [IoSliceMut<'_>]) -> &'s [IoVec] {
         // SAFETY: as in `from_io_slices`: `IoSliceMut` is ABI-compatible
-        // with `struct iovec` on Unix; the view is shared, so it cannot
-        // break the `IoSliceMut`s' invariants.
+        // with `struct iovec` on Unix; the view itself is shared, so it
+        // cannot break the `IoSliceMut`s' invariants, and the exclusive
+        // borrow keeps anyone else from touching the buffers meanwhile.
         unsafe { std::slice::from_raw_parts(slices.as_ptr().cast(), slices.len()) }
     }
 }

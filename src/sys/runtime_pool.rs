@@ -50,12 +50,14 @@ pub type OwnedGuard<T> = Handle<Arc<RuntimePool<T>>>;
 #[derive(Debug)]
 pub enum PoolError {
     /// The capacity is zero or above [`MAX_CAPACITY`](crate::MAX_CAPACITY),
-    /// or its buffers would not fit in the address space.
+    /// or `capacity · size_of::<T>()` overflows `usize`. (Buffers that fit
+    /// in `usize` but not in memory are a [`Memory`](Self::Memory) error.)
     Capacity {
         /// The capacity asked for.
         capacity: usize,
     },
-    /// The OS refused the memory.
+    /// The OS refused the memory: the buffers' region, or the ring of free
+    /// indices (reported as `MemError::Map` with `ENOMEM`).
     Memory(MemError),
 }
 
@@ -65,7 +67,7 @@ impl fmt::Display for PoolError {
             Self::Capacity { capacity } => write!(
                 f,
                 "a pool of {capacity} buffers is not possible (1 to {MAX_CAPACITY}, \
-                 and the buffers must fit in memory)"
+                 and the bytes must fit in usize)"
             ),
             Self::Memory(error) => write!(f, "no memory for the pool: {error}"),
         }
@@ -143,10 +145,19 @@ impl<T: ZeroInit> RuntimePool<T> {
             .checked_mul(size_of::<T>())
             .filter(|_| (1..=MAX_CAPACITY).contains(&capacity))
             .ok_or(PoolError::Capacity { capacity })?;
-        let alignment = align_of::<T>().max(page_size());
+        // The caller's alignment, raised to what `T` and the OS need (an
+        // invalid one is passed on unchanged for `AlignedMem` to report).
+        let floor = align_of::<T>().max(page_size());
+        let alignment = match options.requested_alignment() {
+            Some(asked) if !asked.is_power_of_two() => asked,
+            asked => asked.unwrap_or(floor).max(floor),
+        };
         let region = AlignedMem::with_options(bytes.max(1), options.alignment(alignment))?;
+        let ring = Ring::boxed_full(capacity).ok_or(PoolError::Memory(MemError::Map(
+            std::io::Error::from_raw_os_error(libc::ENOMEM),
+        )))?;
         Ok(Self {
-            ring: Ring::boxed_full(capacity),
+            ring,
             region,
             _items: PhantomData,
         })
