@@ -164,9 +164,8 @@ fn len_is_zero_when_head_is_one_step_ahead_of_a_lagging_tail() {
     assert_eq!(ring.pop(), None);
 }
 
-/// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
-/// overflow against a model from there.
-fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
+/// A full ring whose cursors and slots are on lap `lap`.
+fn full_ring_at_lap<const N: usize>(lap: Word) -> Ring<[Slot; N]> {
     let ring = Ring::<[Slot; N]>::full();
     let geometry = Geometry::of(N);
     // Full: the true tail is a lap ahead of `head`, and the stored tail is
@@ -178,6 +177,13 @@ fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
     for (position, slot) in ring.slots.iter().enumerate() {
         slot.store(geometry.full(lap, position, position), Ordering::Relaxed);
     }
+    ring
+}
+
+/// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
+/// overflow against a model from there.
+fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
+    let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
     let mut model: VecDeque<usize> = (0..N).collect();
     let mut held: Vec<usize> = Vec::new();
@@ -290,15 +296,7 @@ fn tiny_rings_under_threads_and_tag_flips_keep_every_invariant() {
 /// Bulk pops and pushes of random sizes, mixed with single ones, match the
 /// FIFO model exactly, across laps and at the wrap of the cycle fields.
 fn bulk_matches_fifo_model<const N: usize>(seed: u64, lap: Word) {
-    let ring = Ring::<[Slot; N]>::full();
-    let geometry = Geometry::of(N);
-    ring.head
-        .store(lap << geometry.index_bits, Ordering::Relaxed);
-    ring.tail
-        .store(lap << geometry.index_bits, Ordering::Relaxed);
-    for (position, slot) in ring.slots.iter().enumerate() {
-        slot.store(geometry.full(lap, position, position), Ordering::Relaxed);
-    }
+    let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
     let mut model: VecDeque<usize> = (0..N).collect();
     let mut held: Vec<usize> = Vec::new();
