@@ -35,8 +35,16 @@ fn buffers_are_laid_out_back_to_back_from_a_page_aligned_region() {
 }
 
 #[test]
-fn impossible_capacities_are_typed_errors() {
-    for capacity in [0, MAX_CAPACITY + 1, usize::MAX] {
+fn a_capacity_of_zero_is_a_typed_error() {
+    assert!(matches!(
+        RuntimePool::<SmallBuffer>::new(0),
+        Err(PoolError::Capacity { capacity: 0 })
+    ));
+}
+
+#[test]
+fn a_capacity_above_the_maximum_is_a_typed_error() {
+    for capacity in [MAX_CAPACITY + 1, usize::MAX] {
         assert!(
             matches!(
                 RuntimePool::<SmallBuffer>::new(capacity),
