@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// crate maps them on (x86-64 and AArch64 with 4 KiB base pages).
 ///
 /// ```
+/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
 /// use iobuf::sys::{AlignedMem, MemOptions, HUGE_PAGE_SIZE};
 ///
 /// let mem = AlignedMem::with_options(1, MemOptions::new().huge_pages(true))?;
@@ -58,6 +59,7 @@ pub fn page_size() -> usize {
 /// What to ask of the kernel besides the memory itself.
 ///
 /// ```
+/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
 /// use iobuf::sys::{AlignedMem, MemOptions};
 ///
 /// let options = MemOptions::new().populate(true);
@@ -92,6 +94,7 @@ impl MemOptions {
     /// docs); the size is rounded up to [`HUGE_PAGE_SIZE`].
     ///
     /// ```
+/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemOptions, Pages};
     ///
     /// let mem = AlignedMem::with_options(1 << 20, MemOptions::new().huge_pages(true))?;
@@ -131,6 +134,7 @@ impl MemOptions {
     /// two, at least the OS page size.
     ///
     /// ```
+/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemOptions};
     ///
     /// let mem = AlignedMem::with_options(4096, MemOptions::new().alignment(1 << 21))?;
@@ -151,6 +155,7 @@ impl MemOptions {
 /// Which pages back an [`AlignedMem`].
 ///
 /// ```
+/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
 /// use iobuf::sys::{AlignedMem, MemOptions, Pages};
 ///
 /// let mem = AlignedMem::with_options(1 << 21, MemOptions::new().huge_pages(true))?;
@@ -176,6 +181,7 @@ pub enum Pages {
 /// Memory could not be had. Nothing is left mapped after an error.
 ///
 /// ```
+/// # if cfg!(miri) { return; } // Miri models plain anonymous mmap only
 /// use iobuf::sys::{AlignedMem, MemError};
 ///
 /// match AlignedMem::new(1 << 46) {
@@ -273,6 +279,7 @@ impl AlignedMem {
     /// `size` zeroed bytes mapped as `options` ask.
     ///
     /// ```
+/// # if cfg!(miri) { return; } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemError, MemOptions};
     ///
     /// assert!(matches!(AlignedMem::new(0), Err(MemError::InvalidSize { size: 0 })));
