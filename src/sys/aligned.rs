@@ -94,7 +94,7 @@ impl MemOptions {
     /// docs); the size is rounded up to [`HUGE_PAGE_SIZE`].
     ///
     /// ```
-/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
+    /// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemOptions, Pages};
     ///
     /// let mem = AlignedMem::with_options(1 << 20, MemOptions::new().huge_pages(true))?;
@@ -134,7 +134,7 @@ impl MemOptions {
     /// two, at least the OS page size.
     ///
     /// ```
-/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
+    /// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemOptions};
     ///
     /// let mem = AlignedMem::with_options(4096, MemOptions::new().alignment(1 << 21))?;
@@ -279,7 +279,7 @@ impl AlignedMem {
     /// `size` zeroed bytes mapped as `options` ask.
     ///
     /// ```
-/// # if cfg!(miri) { return; } // Miri models plain anonymous mmap only
+    /// # if cfg!(miri) { return; } // Miri models plain anonymous mmap only
     /// use iobuf::sys::{AlignedMem, MemError, MemOptions};
     ///
     /// assert!(matches!(AlignedMem::new(0), Err(MemError::InvalidSize { size: 0 })));

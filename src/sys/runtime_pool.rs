@@ -134,7 +134,7 @@ impl<T: ZeroInit> RuntimePool<T> {
     /// `options` ask (huge pages, populate, lock).
     ///
     /// ```
-/// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
+    /// # if cfg!(miri) { return Ok(()); } // Miri models plain anonymous mmap only
     /// use iobuf::{HugeBuffer, sys::{MemOptions, RuntimePool}};
     ///
     /// let pool = RuntimePool::<HugeBuffer>::with_options(32, MemOptions::new().huge_pages(true))?;
