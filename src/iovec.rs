@@ -340,13 +340,7 @@ impl IoVec {
     pub fn collect<const K: usize>(
         bufs: impl IntoIterator<Item: Into<IoVec>>,
     ) -> Result<heapless::Vec<IoVec, K>, IoVecError> {
-        let mut iovecs = heapless::Vec::new();
-        for buf in bufs {
-            iovecs
-                .push(buf.into())
-                .map_err(|_| IoVecError::Full { capacity: K })?;
-        }
-        Ok(iovecs)
+        collect_bounded(bufs.into_iter().map(Into::into))
     }
 
     /// The address and count to pass to `readv`/`writev`/`preadv`/
@@ -517,6 +511,21 @@ where
     fn from(guard: &mut Handle<R>) -> Self {
         Self::new(guard.as_mut_ptr().cast::<u8>(), N)
     }
+}
+
+/// Collects `items` into a `heapless::Vec` of capacity `K`, or
+/// [`IoVecError::Full`] when there are more: the one bounded collection
+/// behind every descriptor list this crate builds.
+pub(crate) fn collect_bounded<T, const K: usize>(
+    items: impl IntoIterator<Item = T>,
+) -> Result<heapless::Vec<T, K>, IoVecError> {
+    let mut collected = heapless::Vec::new();
+    for item in items {
+        collected
+            .push(item)
+            .map_err(|_| IoVecError::Full { capacity: K })?;
+    }
+    Ok(collected)
 }
 
 /// Descriptors that do not fit where they are going.

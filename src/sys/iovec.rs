@@ -10,6 +10,7 @@
 //! `Read::read_vectored`.
 
 use crate::guard::{Handle, sealed::Storage};
+use crate::iovec::collect_bounded;
 use crate::{IoVec, IoVecError};
 use std::io::{IoSlice, IoSliceMut};
 use std::ops::Deref;
@@ -163,13 +164,7 @@ impl IoVec {
 pub fn io_slices<'a, const K: usize>(
     bufs: impl IntoIterator<Item: Into<IoSlice<'a>>>,
 ) -> Result<heapless::Vec<IoSlice<'a>, K>, IoVecError> {
-    let mut slices = heapless::Vec::new();
-    for buf in bufs {
-        slices
-            .push(buf.into())
-            .map_err(|_| IoVecError::Full { capacity: K })?;
-    }
-    Ok(slices)
+    collect_bounded(bufs.into_iter().map(Into::into))
 }
 
 /// `IoSliceMut`s for several buffers (`&mut Guard`s, or `IoSliceMut`s made
@@ -199,11 +194,5 @@ pub fn io_slices<'a, const K: usize>(
 pub fn io_slices_mut<'a, const K: usize>(
     bufs: impl IntoIterator<Item: Into<IoSliceMut<'a>>>,
 ) -> Result<heapless::Vec<IoSliceMut<'a>, K>, IoVecError> {
-    let mut slices = heapless::Vec::new();
-    for buf in bufs {
-        slices
-            .push(buf.into())
-            .map_err(|_| IoVecError::Full { capacity: K })?;
-    }
-    Ok(slices)
+    collect_bounded(bufs.into_iter().map(Into::into))
 }
