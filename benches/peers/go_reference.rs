@@ -7,7 +7,7 @@
 //! CASes the tail (Koval & Aksenov, PPoPP 2020, as the Go library cites it).
 //!
 //! Because a full slot carries no turn, a stalled getter's slot CAS can
-//! succeed a whole lap later (ABA; `/work/shared/NOTES.md` §1): two getters
+//! succeed a whole lap later (ABA; the shared `NOTES.md` §1): two getters
 //! can then own one buffer, and the ring ends up "full" forever. The
 //! benchmark therefore runs this type only in single-thread workloads; never
 //! share it between threads.
