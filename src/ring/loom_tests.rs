@@ -49,6 +49,28 @@ impl<const N: usize> Model<N> {
             .expect("push of a held index overflowed");
     }
 
+    /// Bulk-pops into `out`, marking each index held; returns how many.
+    fn take_bulk(&self, out: &mut [usize]) -> usize {
+        let taken = self.ring().pop_bulk(out);
+        for &index in &out[..taken] {
+            assert!(
+                !self.held[index].swap(true, Ordering::Relaxed),
+                "index {index} held twice"
+            );
+        }
+        taken
+    }
+
+    /// Bulk-pushes `indices` back, unmarking them.
+    fn give_bulk(&self, indices: &[usize]) {
+        for &index in indices {
+            assert!(self.held[index].swap(false, Ordering::Relaxed));
+        }
+        self.ring()
+            .push_bulk(indices)
+            .expect("push of held indices overflowed");
+    }
+
     /// After all threads joined: every index is back, each once.
     fn assert_conserved(&self) {
         let ring = self.ring();
@@ -330,17 +352,8 @@ fn bulk_and_single_operations_race() {
         };
         let mut out = [0usize; 2];
         // The other thread holds at most one of three: two are free.
-        assert_eq!(m.ring().pop_bulk(&mut out), 2);
-        for &i in &out {
-            assert!(
-                !m.held[i].swap(true, Ordering::Relaxed),
-                "index {i} held twice"
-            );
-        }
-        for &i in &out {
-            assert!(m.held[i].swap(false, Ordering::Relaxed));
-        }
-        m.ring().push_bulk(&out).unwrap();
+        assert_eq!(m.take_bulk(&mut out), 2);
+        m.give_bulk(&out);
         other.join().unwrap();
         m.assert_conserved();
     });
@@ -356,32 +369,14 @@ fn two_bulk_operations_race_across_a_lap() {
             let m = m.clone();
             thread::spawn(move || {
                 let mut out = [0usize; 2];
-                let taken = m.ring().pop_bulk(&mut out);
-                for &i in &out[..taken] {
-                    assert!(
-                        !m.held[i].swap(true, Ordering::Relaxed),
-                        "index {i} held twice"
-                    );
-                }
-                for &i in &out[..taken] {
-                    assert!(m.held[i].swap(false, Ordering::Relaxed));
-                }
-                m.ring().push_bulk(&out[..taken]).unwrap();
+                let taken = m.take_bulk(&mut out);
+                m.give_bulk(&out[..taken]);
                 taken
             })
         };
         let mut out = [0usize; 1];
-        let taken = m.ring().pop_bulk(&mut out);
-        for &i in &out[..taken] {
-            assert!(
-                !m.held[i].swap(true, Ordering::Relaxed),
-                "index {i} held twice"
-            );
-        }
-        for &i in &out[..taken] {
-            assert!(m.held[i].swap(false, Ordering::Relaxed));
-        }
-        m.ring().push_bulk(&out[..taken]).unwrap();
+        let taken = m.take_bulk(&mut out);
+        m.give_bulk(&out[..taken]);
         let other_taken = other.join().unwrap();
         // Together they wanted 3 of 2: at least the first to run got some.
         assert!(taken + other_taken >= 1);
