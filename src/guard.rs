@@ -93,7 +93,7 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     ///
     /// The caller owns buffer `index` of the pool exclusively, and `index`
     /// is below the pool's capacity.
-    unsafe fn new(pool: R, index: BufIndex) -> Self {
+    pub(crate) unsafe fn new(pool: R, index: BufIndex) -> Self {
         Self {
             pool,
             index,
@@ -171,14 +171,20 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     /// assert!(POOL.from_raw_checked(id).is_err()); // already re-entered
     /// ```
     pub fn into_raw(self) -> BufIndex {
-        let this = ManuallyDrop::new(self);
-        let was_raw = this.pool.ring().set_tag(this.index.as_usize());
+        let (pool, index) = self.into_parts();
+        let was_raw = pool.ring().set_tag(index.as_usize());
         debug_assert!(!was_raw, "a guarded buffer was marked as raw");
+        index
+    }
+
+    /// Takes the guard apart without returning the buffer: the caller now
+    /// owns buffer `index` and must return it or hand it on.
+    pub(crate) fn into_parts(self) -> (R, BufIndex) {
+        let this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the pool
-        // reference is moved out exactly once (and dropped here: an `Arc`
-        // count goes back down; the buffer itself stays out).
-        drop(unsafe { core::ptr::read(&this.pool) });
-        this.index
+        // reference is moved out exactly once.
+        let pool = unsafe { core::ptr::read(&this.pool) };
+        (pool, this.index)
     }
 }
 
@@ -324,13 +330,11 @@ pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = H
             drop(handle);
             continue;
         }
-        let handle = ManuallyDrop::new(handle);
-        pending.batch[pending.len] = handle.index.as_usize();
+        // The index goes into `pending`, which returns it; the pool
+        // reference drops here (an `Arc` count goes down).
+        let (_, index) = handle.into_parts();
+        pending.batch[pending.len] = index.as_usize();
         pending.len += 1;
-        // SAFETY: `handle` is never used or dropped again; its pool
-        // reference is moved out once and dropped (an `Arc` count goes
-        // down); its index is in `pending`, which returns it.
-        drop(unsafe { core::ptr::read(&handle.pool) });
         if pending.len == PUT_BATCH {
             let len = core::mem::take(&mut pending.len);
             return_batch(pending.ring, &pending.batch[..len]);
@@ -339,7 +343,7 @@ pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = H
     // `pending` returns the rest when it drops here.
 }
 
-fn return_batch(ring: &Ring<[Slot]>, indices: &[usize]) {
+pub(crate) fn return_batch(ring: &Ring<[Slot]>, indices: &[usize]) {
     if !indices.is_empty() && ring.push_bulk(indices).is_err() {
         overflow(BufIndex::from_position(indices[0]));
     }

@@ -125,6 +125,8 @@ mod index;
 #[cfg(not(loom))]
 mod backoff;
 #[cfg(not(loom))]
+mod cache;
+#[cfg(not(loom))]
 mod error;
 #[cfg(not(loom))]
 mod guard;
@@ -147,6 +149,8 @@ pub use index::{BufIndex, IndexTooLarge};
 
 #[cfg(not(loom))]
 pub use backoff::{Adapt, DefaultAdapt, SPIN_ROUNDS};
+#[cfg(not(loom))]
+pub use cache::{CachedGuard, LocalCache};
 #[cfg(not(loom))]
 pub use error::{FillError, PoolEmpty, RawIndexError};
 #[cfg(not(loom))]
