@@ -4,10 +4,12 @@
 //! otherwise) and runs the same workloads in the same process:
 //!
 //! * `single`: one thread takes a buffer, writes one byte, returns it;
-//! * `threads_T`: `T` threads (2, 4, 8) do the same on one shared pool; the
+//! * `threads_T`: `T` threads (2, 4, 8; 16 on machines with 16 hardware
+//!   threads) do the same on one shared pool; the
 //!   time is wall-clock for all of them, so time per element is the inverse
 //!   of the pool's total throughput;
 //! * `burst_32`: take 32 buffers (one byte each), then return all 32;
+//! * `bulk_32`: the same through iobuf's bulk calls (iobuf only);
 //! * `hand_off`: one thread takes buffers and passes them through a bounded
 //!   queue to another thread, which returns them;
 //! * `fill_4KiB`, `fill_64KiB`: take a buffer, write every byte, return it
@@ -17,6 +19,11 @@
 //! per second and its time per element is ns per pair. The multi-thread
 //! groups also print, to stderr, how often a `try_get` reported empty
 //! although nearly all buffers were free (a pool should never do that).
+//!
+//! `iobuf_cached` is the same static iobuf pool used through a `LocalCache`
+//! of 64 buffers that each thread owns for the run; `iobuf_tls` keeps that
+//! cache in a `thread_local!` and looks it up on every get and return
+//! (`peers/cached.rs`).
 //!
 //! `go_reference` is the Go original's ring transliterated: REFERENCE ONLY,
 //! single-thread groups only, because it is broken under contention (ABA;
@@ -38,10 +45,11 @@ use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterio
 use crossbeam_queue::ArrayQueue;
 use iobuf::{HugePool, MediumPool, SmallPool};
 
-use peers::Peer;
+use peers::cached::{CachedIobuf, PerThread, ThreadCache};
 use peers::free_list::{CrossbeamPool, MutexPool};
 use peers::go_reference::GoReferencePool;
 use peers::static_pools::{AtomicPoolPeer, HeaplessPeer};
+use peers::{LocalPeer, Peer, SharedPool};
 
 /// Buffers in the 1 KiB pools.
 const SMALL_COUNT: usize = 1024;
@@ -61,6 +69,18 @@ const HUGE: usize = iobuf::HUGE_SIZE;
 static IOBUF_SMALL: SmallPool<SMALL_COUNT> = SmallPool::new();
 static IOBUF_MEDIUM: MediumPool<MEDIUM_COUNT> = MediumPool::new();
 static IOBUF_HUGE: HugePool<HUGE_COUNT> = HugePool::new();
+
+peers::cached::thread_cache!(SmallCache: IOBUF_SMALL, SMALL, SMALL_COUNT);
+peers::cached::thread_cache!(MediumCache: IOBUF_MEDIUM, MEDIUM, MEDIUM_COUNT);
+peers::cached::thread_cache!(HugeCache: IOBUF_HUGE, HUGE, HUGE_COUNT);
+
+static IOBUF_TLS_SMALL: CachedIobuf<SmallCache, SMALL, SMALL_COUNT> = CachedIobuf::new();
+static IOBUF_TLS_MEDIUM: CachedIobuf<MediumCache, MEDIUM, MEDIUM_COUNT> = CachedIobuf::new();
+static IOBUF_TLS_HUGE: CachedIobuf<HugeCache, HUGE, HUGE_COUNT> = CachedIobuf::new();
+
+static IOBUF_CACHED_SMALL: PerThread<SMALL, SMALL_COUNT> = PerThread(&IOBUF_SMALL);
+static IOBUF_CACHED_MEDIUM: PerThread<MEDIUM, MEDIUM_COUNT> = PerThread(&IOBUF_MEDIUM);
+static IOBUF_CACHED_HUGE: PerThread<HUGE, HUGE_COUNT> = PerThread(&IOBUF_HUGE);
 
 static CROSSBEAM_SMALL: LazyLock<CrossbeamPool<SMALL>> =
     LazyLock::new(|| CrossbeamPool::new(SMALL_COUNT as u32));
@@ -119,7 +139,12 @@ static ATOMIC_POOL_HUGE: AtomicPoolPeer<AtomicHuge, HUGE> = AtomicPoolPeer::new(
 /// A workload, run once per peer inside one criterion group.
 trait Workload {
     /// Benchmarks `pool` under the name `peer`.
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P);
+    fn run<P: SharedPool>(
+        &mut self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        peer: &str,
+        pool: &P,
+    );
 }
 
 /// Whether a group may include `go_reference` (single-thread groups only).
@@ -133,6 +158,8 @@ enum Threads {
 fn small_peers(c: &mut Criterion, name: &str, threads: Threads, workload: &mut impl Workload) {
     let mut group = c.benchmark_group(name);
     workload.run(&mut group, "iobuf", &IOBUF_SMALL);
+    workload.run(&mut group, "iobuf_cached", &IOBUF_CACHED_SMALL);
+    workload.run(&mut group, "iobuf_tls", &IOBUF_TLS_SMALL);
     workload.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_SMALL);
     workload.run(&mut group, "heapless_box_pool", &*HEAPLESS_SMALL);
     workload.run(&mut group, "atomic_pool", &ATOMIC_POOL_SMALL);
@@ -146,7 +173,7 @@ fn small_peers(c: &mut Criterion, name: &str, threads: Threads, workload: &mut i
 /// Takes a buffer, retrying (and counting the misses) while the pool says
 /// it is empty.
 #[inline]
-fn get<'a, P: Peer>(pool: &'a P, misses: &mut u64) -> P::Buf<'a> {
+fn get<'a, P: LocalPeer>(pool: &'a P, misses: &mut u64) -> P::Buf<'a> {
     loop {
         match pool.try_get() {
             Some(buf) => return buf,
@@ -160,7 +187,7 @@ fn get<'a, P: Peer>(pool: &'a P, misses: &mut u64) -> P::Buf<'a> {
 
 /// One get, one-byte write, return.
 #[inline]
-fn pair<P: Peer>(pool: &P, value: u8, misses: &mut u64) {
+fn pair<P: LocalPeer>(pool: &P, value: u8, misses: &mut u64) {
     let mut buf = get(pool, misses);
     P::touch(&mut buf, value);
     drop(buf);
@@ -190,11 +217,17 @@ fn report_misses(group: &str, peer: &str) {
 struct Single;
 
 impl Workload for Single {
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+    fn run<P: SharedPool>(
+        &mut self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        peer: &str,
+        pool: &P,
+    ) {
         group.throughput(Throughput::Elements(1));
         group.bench_function(peer, |b| {
+            let local = pool.local();
             let mut misses = 0;
-            b.iter(|| pair(pool, black_box(1), &mut misses));
+            b.iter(|| pair(&local, black_box(1), &mut misses));
             assert_eq!(misses, 0, "{peer}: a lone thread saw an empty pool");
         });
     }
@@ -206,7 +239,12 @@ struct Shared {
 }
 
 impl Workload for Shared {
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+    fn run<P: SharedPool>(
+        &mut self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        peer: &str,
+        pool: &P,
+    ) {
         let threads = self.threads;
         group.throughput(Throughput::Elements(1));
         group.bench_function(peer, |b| {
@@ -218,10 +256,11 @@ impl Workload for Shared {
                         .map(|t| {
                             let barrier = &barrier;
                             s.spawn(move || {
+                                let local = pool.local();
                                 let mut misses = 0;
                                 barrier.wait();
                                 for _ in 0..per_thread {
-                                    pair(pool, t as u8, &mut misses);
+                                    pair(&local, t as u8, &mut misses);
                                 }
                                 misses
                             })
@@ -247,15 +286,21 @@ impl Workload for Shared {
 struct Burst;
 
 impl Workload for Burst {
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+    fn run<P: SharedPool>(
+        &mut self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        peer: &str,
+        pool: &P,
+    ) {
         group.throughput(Throughput::Elements(BURST as u64));
         group.bench_function(peer, |b| {
+            let local = pool.local();
             let mut held = Vec::with_capacity(BURST);
             let mut misses = 0;
             b.iter(|| {
                 for i in 0..BURST {
-                    let mut buf = get(pool, &mut misses);
-                    P::touch(&mut buf, i as u8);
+                    let mut buf = get(&local, &mut misses);
+                    P::Local::touch(&mut buf, i as u8);
                     held.push(buf);
                 }
                 held.clear();
@@ -265,10 +310,11 @@ impl Workload for Burst {
     }
 }
 
-struct HandOff;
-
-impl Workload for HandOff {
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+/// One thread takes buffers, another returns them: only peers whose
+/// buffers may cross threads (`Peer`), so `iobuf_cached`, whose guards stay
+/// with their thread's cache, is not here; `iobuf_tls` is.
+fn hand_off_peer<P: Peer>(group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+    {
         group.throughput(Throughput::Elements(1));
         group.bench_function(peer, |b| {
             b.iter_custom(|iters| {
@@ -279,7 +325,7 @@ impl Workload for HandOff {
                         let mut misses = 0;
                         barrier.wait();
                         for i in 0..iters {
-                            let mut buf = get(pool, &mut misses);
+                            let mut buf = get(&pool, &mut misses);
                             P::touch(&mut buf, i as u8);
                             let mut spins = 0;
                             while let Err(back) = queue.push(buf) {
@@ -321,15 +367,21 @@ impl Workload for HandOff {
 struct Fill;
 
 impl Workload for Fill {
-    fn run<P: Peer>(&mut self, group: &mut BenchmarkGroup<'_, WallTime>, peer: &str, pool: &P) {
+    fn run<P: SharedPool>(
+        &mut self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        peer: &str,
+        pool: &P,
+    ) {
         group.throughput(Throughput::Elements(1));
         group.bench_function(peer, |b| {
+            let local = pool.local();
             let mut misses = 0;
             let mut value = 0u8;
             b.iter(|| {
                 value = value.wrapping_add(1);
-                let mut buf = get(pool, &mut misses);
-                P::fill(&mut buf, value);
+                let mut buf = get(&local, &mut misses);
+                P::Local::fill(&mut buf, value);
             });
             assert_eq!(misses, 0, "{peer}: a lone thread saw an empty pool");
         });
@@ -341,7 +393,10 @@ fn single(c: &mut Criterion) {
 }
 
 fn shared(c: &mut Criterion) {
-    for threads in [2, 4, 8] {
+    // 16 threads only where there are 16 hardware threads to run them.
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let counts = [2, 4, 8, 16].into_iter().filter(|&t| t <= 8 || t <= cores);
+    for threads in counts {
         let name = format!("threads_{threads}");
         let mut workload = Shared {
             name: name.clone(),
@@ -355,13 +410,54 @@ fn burst(c: &mut Criterion) {
     small_peers(c, "burst_32", Threads::One, &mut Burst);
 }
 
+/// iobuf's bulk calls, 32 buffers at a time: the shared ring's
+/// `try_get_bulk`/`put_bulk`, and a thread's cache (`try_get_bulk`, then
+/// dropping the guards parks them again). Peers without a bulk call are in
+/// `burst_32`.
+fn bulk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("bulk_32");
+    group.throughput(Throughput::Elements(BURST as u64));
+    group.bench_function("iobuf", |b| {
+        b.iter(|| {
+            let mut burst = IOBUF_SMALL.try_get_bulk::<BURST>();
+            assert_eq!(burst.len(), BURST, "a lone thread saw an empty pool");
+            for (i, buf) in burst.iter_mut().enumerate() {
+                buf[0] = i as u8;
+            }
+            IOBUF_SMALL.put_bulk(burst);
+        });
+    });
+    group.bench_function("iobuf_cached", |b| {
+        SmallCache::with(|cache| {
+            b.iter(|| {
+                let mut burst = cache.try_get_bulk::<BURST>();
+                assert_eq!(burst.len(), BURST, "a lone thread saw an empty pool");
+                for (i, buf) in burst.iter_mut().enumerate() {
+                    buf[0] = i as u8;
+                }
+                cache.put_bulk(burst);
+            });
+        });
+    });
+    group.finish();
+}
+
 fn hand_off(c: &mut Criterion) {
-    small_peers(c, "hand_off", Threads::Several, &mut HandOff);
+    let mut group = c.benchmark_group("hand_off");
+    hand_off_peer(&mut group, "iobuf", &IOBUF_SMALL);
+    hand_off_peer(&mut group, "iobuf_tls", &IOBUF_TLS_SMALL);
+    hand_off_peer(&mut group, "crossbeam_array_queue", &*CROSSBEAM_SMALL);
+    hand_off_peer(&mut group, "heapless_box_pool", &*HEAPLESS_SMALL);
+    hand_off_peer(&mut group, "atomic_pool", &ATOMIC_POOL_SMALL);
+    hand_off_peer(&mut group, "mutex_vec", &*MUTEX_SMALL);
+    group.finish();
 }
 
 fn fill(c: &mut Criterion) {
     let mut group = c.benchmark_group("fill_4KiB");
     Fill.run(&mut group, "iobuf", &IOBUF_MEDIUM);
+    Fill.run(&mut group, "iobuf_cached", &IOBUF_CACHED_MEDIUM);
+    Fill.run(&mut group, "iobuf_tls", &IOBUF_TLS_MEDIUM);
     Fill.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_MEDIUM);
     Fill.run(&mut group, "heapless_box_pool", &*HEAPLESS_MEDIUM);
     Fill.run(&mut group, "atomic_pool", &ATOMIC_POOL_MEDIUM);
@@ -371,6 +467,8 @@ fn fill(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("fill_64KiB");
     Fill.run(&mut group, "iobuf", &IOBUF_HUGE);
+    Fill.run(&mut group, "iobuf_cached", &IOBUF_CACHED_HUGE);
+    Fill.run(&mut group, "iobuf_tls", &IOBUF_TLS_HUGE);
     Fill.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_HUGE);
     Fill.run(&mut group, "heapless_box_pool", &*HEAPLESS_HUGE);
     Fill.run(&mut group, "atomic_pool", &ATOMIC_POOL_HUGE);
@@ -390,6 +488,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = single, shared, burst, hand_off, fill
+    targets = single, shared, burst, bulk, hand_off, fill
 }
 criterion_main!(benches);

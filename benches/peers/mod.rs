@@ -5,6 +5,7 @@
 //! written here on top of the peer crates' public APIs; none of this code is
 //! part of `iobuf`.
 
+pub mod cached;
 pub mod free_list;
 pub mod go_reference;
 pub mod static_pools;
@@ -28,6 +29,69 @@ pub trait Peer: Sync {
 
     /// Writes every byte of the buffer.
     fn fill(buf: &mut Self::Buf<'_>, value: u8);
+}
+
+/// Where one thread takes its buffers from: a shared pool itself (through
+/// `&P`), or a thread's own cache in front of one.
+pub trait LocalPeer {
+    /// A checked-out buffer; dropping it returns the buffer.
+    type Buf<'a>
+    where
+        Self: 'a;
+
+    /// Takes a free buffer, or `None` when it reports having none.
+    fn try_get(&self) -> Option<Self::Buf<'_>>;
+
+    /// Writes one byte of the buffer.
+    fn touch(buf: &mut Self::Buf<'_>, value: u8);
+
+    /// Writes every byte of the buffer.
+    fn fill(buf: &mut Self::Buf<'_>, value: u8);
+}
+
+/// A pool that threads share, each through its [`LocalPeer`].
+pub trait SharedPool: Sync {
+    /// What one thread uses.
+    type Local<'a>: LocalPeer
+    where
+        Self: 'a;
+
+    /// Sets up a thread's access (called on the thread that uses it).
+    fn local(&self) -> Self::Local<'_>;
+}
+
+impl<P: Peer> SharedPool for P {
+    type Local<'a>
+        = &'a P
+    where
+        Self: 'a;
+
+    #[inline]
+    fn local(&self) -> &P {
+        self
+    }
+}
+
+impl<'p, P: Peer> LocalPeer for &'p P {
+    type Buf<'a>
+        = P::Buf<'p>
+    where
+        Self: 'a;
+
+    #[inline]
+    fn try_get(&self) -> Option<P::Buf<'p>> {
+        P::try_get(self)
+    }
+
+    #[inline]
+    fn touch(buf: &mut P::Buf<'p>, value: u8) {
+        P::touch(buf, value);
+    }
+
+    #[inline]
+    fn fill(buf: &mut P::Buf<'p>, value: u8) {
+        P::fill(buf, value);
+    }
 }
 
 impl<const SIZE: usize, const N: usize> Peer for iobuf::BoundedPool<[u8; SIZE], N> {
