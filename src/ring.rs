@@ -11,85 +11,99 @@
 //! (DISC 2019, `lfring_cas1.h` in rusnikola/lfqueue). Two cursors, `head`
 //! (next pop) and `tail` (next push), count operations; a cursor's value
 //! `c = cycle · 2^k + position` names a slot (`position < N`, `k` bits) and
-//! the lap (`cycle`) that slot is on. Every slot word carries the lap too:
+//! the lap (`cycle`) that slot is on. Every slot word carries the lap of the
+//! push that last wrote it:
 //!
 //! ```text
-//!  bit:  W-1 ........ k+2 | k+1 ........ 2 |   1   |  0
-//!        cycle (mod 2^W-k-2) | index ^ position | EMPTY | TAG
+//!  bit:  W-1 ............ k+1 | k ............ 1 |  0
+//!        cycle (mod 2^(W-k-1)) | index ^ position | TAG
 //! ```
 //!
-//! * `Full(c, i)`: index `i` waits for the pop of lap `c` at this position.
-//! * `Empty(c)`: the slot waits for the push of lap `c` at this position.
+//! `Lap(c, i)` at position `p` says: the push of cursor `(c, p)` put index
+//! `i` here. Whether `i` is still in the ring is decided by `head` alone:
+//! it is while `head <= (c, p)`, and it was popped once `head` passed
+//! `(c, p)`. A slot only ever moves forward, `Lap(c) → Lap(c+1) → …`, and
+//! only after `head` has passed its old entry.
 //!
-//! A slot only ever moves forward: `Full(c) → Empty(c+1) → Full(c+1) → …`.
-//!
-//! **Pop** reads `head = (c, p)` and the slot `p`:
-//! * `Full(c, i)`: CAS the slot to `Empty(c+1)`. Success *claims* `i`; then
-//!   CAS `head` one step forward (failure means someone already helped).
-//! * `Empty(c+1)`: another pop claimed this slot but has not moved `head` yet;
-//!   help it (CAS `head` forward) and retry. This is what makes the ring
-//!   lock-free: a thread stalled between its two CASes blocks nobody.
-//! * `Empty(c)`: the push of this lap has not happened, so the ring is empty.
-//!   A load may return a stale value, so emptiness is confirmed by a CAS of
-//!   the slot onto itself, which reads the newest value; on success the ring
-//!   is reported empty, else the pop retries.
+//! **Pop** reads `head = (c, p)`, then slot `p`:
+//! * `Lap(c, i)`: CAS `head` to the next cursor. Success *claims* `i`: the
+//!   slot keeps its word (nothing is written to it), because `head` moving
+//!   past `(c, p)` is what marks the entry as taken.
+//! * `Lap(c-1, _)`: the push of `(c, p)` has not happened, so the ring is
+//!   empty. A load may return a stale value, so emptiness is confirmed by a
+//!   CAS of the slot onto itself, which reads the newest value; on success
+//!   the ring is reported empty, else the pop retries.
 //! * anything else: `head` moved on since it was read; retry.
 //!
-//! **Push** is the mirror image: `tail = (c, p)` expects `Empty(c)`, CASes in
-//! `Full(c, i)`, then CASes `tail` forward; it helps on `Full(c, _)`. Seeing
-//! `Full(c-1, _)` (confirmed the same way) means `N` indices are already in
-//! the ring: only a caller returning an index it does not hold can cause it,
-//! and it is reported as [`Overflow`].
+//! **Push** of `i` reads the stored `tail` (one lap behind the true tail,
+//! see invariant 4), so the stored value *is* the cursor `(c-1, p)` of the
+//! entry the push must replace, and then slot `p`:
+//! * `Lap(c-1, _)` and `head` past `(c-1, p)`: that entry was popped; CAS
+//!   in `Lap(c, i)`, then CAS `tail` one step forward (failure means someone
+//!   already helped).
+//! * `Lap(c-1, _)` and `head` not past it: the ring holds `N` indices. Once
+//!   confirmed by a CAS of `head` onto itself, this is reported as
+//!   [`Overflow`]: only a caller returning an index it does not hold can
+//!   cause it.
+//! * `Lap(c, _)`: another push filled this slot but has not moved `tail`
+//!   yet; help it (CAS `tail` forward) and retry. This is what makes the
+//!   ring lock-free: a push stalled between its two CASes blocks nobody.
+//! * anything else: `tail` moved on since it was read; retry.
+//!
+//! A pop costs one read-modify-write (the `head` CAS), a push two (the slot
+//! and `tail`). A bulk pop of a run of `m` full slots reads them and moves
+//! `head` over all of them with one CAS; a bulk push of `m` costs `m + 1`.
 //!
 //! # Why no CAS succeeds across laps (the Go original's defect)
 //!
-//! The Go library this crate reimagines stores a full slot as the bare index.
-//! A pop that read `Full(i)` and stalled could then succeed a whole lap later,
-//! when `i` had been popped, pushed back and landed in the same slot again;
-//! two owners of `i` followed (see `NOTES.md` §1). Here both states carry the
-//! cycle, and a slot's cycle only grows, so a stale CAS expecting
-//! `Full(c, i)` or `Empty(c)` fails once the slot has moved past lap `c`.
-//! The cursors carry `W-k` bits of cycle, two more than a slot, so a stale
-//! cursor CAS is safe for four times longer; the slot's field is the bound.
+//! The Go library this crate reimagines stores a full slot as the bare index
+//! and claims it with a CAS on the slot. A pop that read index `i` and
+//! stalled could then succeed a whole lap later, when `i` had been popped,
+//! pushed back and landed in the same slot again; two owners of `i`
+//! followed (see `NOTES.md` §1). Here a pop claims with a CAS on `head`,
+//! whose value only grows, so a stalled pop's CAS fails once any pop has
+//! happened since it read `head`; and a push's slot CAS expects the word of
+//! one precise lap, which a slot never holds again once it has moved on.
 //!
-//! The only way back to an old value is wrap-around of the slot's cycle
-//! field, after `2^(W-k-2)` laps of that slot, i.e. about `2^(W-2)` pops of
-//! the whole ring, while one thread stays stalled between reading a cursor
-//! and its CAS on the slot. (That the slot must also hold the same index
-//! again is little comfort: a FIFO ring under steady get/put traffic keeps
-//! putting the same index back into the same slot.) Counting pops (buffer
-//! gets) only, the figures are:
+//! The only way back to an old value is wrap-around of a cycle field while
+//! one thread stays stalled in the middle of an operation. The slot's field
+//! is the shorter one (`W-k-1` bits, against `W-k` in a cursor), so it sets
+//! the bound: `2^(W-k-1)` laps of that slot, i.e. about `2^(W-1)` pushes to
+//! the whole ring (pushes equal pops in steady state, and each push is one
+//! buffer returned):
 //!
-//! | word (`W`) | max capacity | cycle bits at max | pops before a wrap |
+//! | word (`W`) | max capacity | slot cycle bits at max | pushes before a wrap |
 //! |---|---|---|---|
-//! | 64 bits (64-bit targets) | 2^31 | 31 | ≈ 2^62 (≈ 1 460 years at 10^8 pops/s) |
-//! | 32 bits (32-bit targets) | 2^20 | 10 | ≈ 2^30 (≈ 10.7 s at 10^8 pops/s, ≈ 18 min at 10^6 pops/s) |
+//! | 64 bits (64-bit targets) | 2^31 | 32 | ≈ 2^63 (≈ 2 900 years at 10^8/s) |
+//! | 32 bits (32-bit targets) | 2^20 | 11 | ≈ 2^31 (≈ 21 s at 10^8/s, ≈ 36 min at 10^6/s) |
 //!
 //! For a capacity that is not a power of two the bound is at least half the
-//! figure shown (`N · 2^(W-k-2)` with `2^(k-1) < N`). On 32-bit targets the
-//! bound is about `2^30` pops *whatever the capacity*: a smaller pool laps
+//! figure shown (`N · 2^(W-k-1)` with `2^(k-1) < N`). On 32-bit targets the
+//! bound is about `2^31` pushes *whatever the capacity*: a smaller pool laps
 //! faster by exactly what its extra cycle bits buy. A low-priority task that
 //! can be starved for minutes while higher-priority code runs the same pool
 //! at a million gets a second is the case to think about there.
 //!
 //! # Invariants
 //!
-//! 1. Each index is in at most one place: in exactly one `Full` slot, or held
-//!    by exactly one caller. A successful claim CAS transfers it to one
-//!    caller; a push transfers it back.
-//! 2. Slots are filled in cursor order and claimed in cursor order: a push at
-//!    `t` needs `tail == t`, and `tail` passes `t` only after slot `t` is full;
-//!    likewise for pops and `head`.
+//! 1. Each index is in at most one place: in exactly one slot entry that
+//!    `head` has not passed, or held by exactly one caller. A successful
+//!    `head` CAS transfers the entries it passes to the one caller that made
+//!    it; a push transfers an index back.
+//! 2. Slots are filled in cursor order: a push at `t` needs the true tail to
+//!    be `t`, and `tail` passes `t` only after slot `t` is filled. Pops take
+//!    entries in cursor order because `head` does.
 //! 3. `tail - head` (in cursor units, true tail) is the number of indices
-//!    in the ring, give or take the one claim and the one fill whose cursor
-//!    step is still pending. It lies in `-1 ..= N`: a pop can claim an index
-//!    whose push has not yet stepped `tail`, which leaves `head` one step
-//!    ahead of `tail`, never more (reading `head == h` happens-after `tail`
-//!    reached `h - 1`).
+//!    in the ring, give or take the fills whose `tail` step is still
+//!    pending. A pop can take an index whose push has not yet stepped
+//!    `tail`, which leaves `head` ahead of `tail` by at most the number of
+//!    such pushes; `head` never passes a slot that is not filled.
 //! 4. With all indices present and no operation under way, the ring is in its
 //!    *full* state: `head = 0`, the stored tail `= 0` (the stored tail is the
-//!    true tail minus one lap) and `slot[p] = Full(0, p)`, all of which encode
-//!    as zero bytes. A `static` pool therefore lands in `.bss`.
+//!    true tail minus one lap) and `slot[p] = Lap(0, p)`, all of which encode
+//!    as zero bytes. A `static` pool therefore lands in `.bss`. The *empty*
+//!    ring has the stored tail one lap behind `head` and every slot on lap
+//!    `-1`, all of whose entries `head = 0` has passed.
 //! 5. Bit 0 of slot `p` (the tag) belongs to the *pool*, which uses it to mark
 //!    buffer `p` as handed out in raw form. The ring never reads it and every
 //!    CAS here carries it over unchanged; a concurrent tag flip only makes a
@@ -97,27 +111,27 @@
 //!
 //! # Memory orderings
 //!
-//! * The claim CAS is `AcqRel`. Acquire: the value it replaces was written
-//!   by the push that put the index there (a `Release` CAS, followed only by
-//!   RMWs, so a release sequence), so the new owner sees every write the
-//!   previous owner made to the buffer. (The `Acquire` slot load just before
-//!   it reads that same value and already gives this; the CAS keeps it so the
-//!   claim does not depend on which load found the slot.) Release: a helper
-//!   that sees the claimed slot and moves `head` forward passes the claim on
-//!   to whoever reads that `head`.
-//! * The fill CAS is `Release`: it publishes the buffer's contents to the
-//!   next claimer. It needs no acquire: a push reads nothing the previous
-//!   owner of the slot wrote.
-//! * Cursor loads are `Acquire` and cursor CASes `Release`: a thread that
-//!   reads `head == h` (or `tail == t`) thereby happens-after the claims
-//!   (fills) of all earlier positions, which invariant 2 and the emptiness
-//!   argument rely on. A failed CAS is `Relaxed`: its value is discarded.
-//! * Slot loads are `Acquire`, so a helper happens-after the claim or fill it
-//!   helps finish before it publishes the cursor step.
-//! * The confirming self-CAS of the empty and full checks is `Acquire`; being
-//!   a read-modify-write it reads the newest value of the slot, which is what
-//!   makes "empty" exact: at that instant the claims before `h` are done
-//!   (`head` was `h`) and no fill at or after `h` is (fills go in order).
+//! * A push's slot CAS is `Release`: it publishes everything the previous
+//!   owner wrote to the buffer. A pop's slot load is `Acquire` and reads
+//!   that very value, so the new owner sees those writes.
+//! * A pop's `head` CAS is `AcqRel`. Release: a push that later reads a
+//!   `head` past `(c, p)` (an `Acquire` load, through the release sequence
+//!   of later `head` CASes) thereby happens-after this pop's read of the
+//!   slot, so that read cannot see the push's new word (read-write
+//!   coherence): the entry is taken before it is replaced. Acquire: the
+//!   pop happens-after the pops before it, which invariant 2 relies on.
+//! * Cursor loads are `Acquire` and cursor CASes at least `Release`: a
+//!   thread that reads `tail == t` thereby happens-after the fills of all
+//!   earlier positions. A failed CAS is `Relaxed`: its value is discarded.
+//! * Slot loads are `Acquire`, so a helper happens-after the fill it helps
+//!   finish before it publishes the `tail` step.
+//! * The confirming self-CASes (of a slot for "empty", of `head` for
+//!   "overflow") are `Acquire`; being read-modify-writes they read the
+//!   newest value, which is what makes the answers exact: "empty" because
+//!   at that instant slot `(c, p)` is unfilled, the pops before `head` are
+//!   done, and no fill at or after it is (fills go in order); "overflow"
+//!   because at that instant `head` has not passed the entry that the
+//!   stored `tail` names, so all `N` entries since are in the ring.
 //! * Tag operations are `AcqRel`, so the thread that clears a tag sees what
 //!   the thread that set it wrote to the buffer before.
 //!
@@ -133,16 +147,14 @@ use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
 
 /// The pool's per-buffer bit in every slot (invariant 5).
 const TAG: Word = 1;
-/// Set when a slot holds no index.
-const EMPTY: Word = 2;
 /// Bits below the index field.
-const FLAG_BITS: u32 = 2;
+const FLAG_BITS: u32 = 1;
 
 /// The largest capacity a ring (and therefore a pool) can have.
 ///
-/// On 64-bit targets `2^31`: the index field then takes 31 bits and leaves 31
-/// bits of cycle. On 32-bit targets `2^20`: at least 10 bits of cycle remain,
-/// so a stalled operation is fooled only after about `2^30` operations (see
+/// On 64-bit targets `2^31`: the index field then takes 31 bits and leaves 32
+/// bits of cycle. On 32-bit targets `2^20`: at least 11 bits of cycle remain,
+/// so a stalled operation is fooled only after about `2^31` operations (see
 /// the module docs).
 ///
 /// ```
@@ -153,9 +165,9 @@ const FLAG_BITS: u32 = 2;
 pub const MAX_CAPACITY: usize = 1 << 31;
 /// The largest capacity a ring (and therefore a pool) can have.
 ///
-/// On 64-bit targets `2^31`: the index field then takes 31 bits and leaves 31
-/// bits of cycle. On 32-bit targets `2^20`: at least 10 bits of cycle remain,
-/// so a stalled operation is fooled only after about `2^30` operations (see
+/// On 64-bit targets `2^31`: the index field then takes 31 bits and leaves 32
+/// bits of cycle. On 32-bit targets `2^20`: at least 11 bits of cycle remain,
+/// so a stalled operation is fooled only after about `2^31` operations (see
 /// the module docs).
 ///
 /// ```
@@ -241,8 +253,22 @@ impl Geometry {
         }
     }
 
+    /// Whether cursor `a` comes before cursor `b`. Cursors wrap, so this
+    /// reads the lap difference as signed: `b` at most half the cycle range
+    /// ahead of `a` is after it (live cursors are never more than a lap
+    /// apart).
+    fn precedes(self, a: Word, b: Word) -> bool {
+        let cycle_mask = Word::MAX >> self.index_bits;
+        let laps = self.cycle(b).wrapping_sub(self.cycle(a)) & cycle_mask;
+        if laps == 0 {
+            self.position(a) < self.position(b)
+        } else {
+            laps <= cycle_mask >> 1
+        }
+    }
+
     /// Shifts a cycle into slot-word position (dropping bits that do not fit).
-    fn cycle_field(self, cycle: Word) -> Word {
+    const fn cycle_field(self, cycle: Word) -> Word {
         cycle << (self.index_bits + FLAG_BITS)
     }
 
@@ -250,20 +276,14 @@ impl Geometry {
         ((1 << self.index_bits) - 1) << FLAG_BITS
     }
 
-    fn full(self, cycle: Word, position: usize, index: usize) -> Word {
+    /// The slot word `Lap(cycle, index)` at `position` (tag clear).
+    fn entry(self, cycle: Word, position: usize, index: usize) -> Word {
         self.cycle_field(cycle) | (((index ^ position) as Word) << FLAG_BITS)
     }
 
-    fn empty(self, cycle: Word) -> Word {
-        self.cycle_field(cycle) | EMPTY
-    }
-
-    fn is_full(self, entry: Word, cycle: Word) -> bool {
+    /// Whether `entry` was written by the push of lap `cycle`.
+    fn is_lap(self, entry: Word, cycle: Word) -> bool {
         entry & !(TAG | self.index_mask()) == self.cycle_field(cycle)
-    }
-
-    fn is_empty(self, entry: Word, cycle: Word) -> bool {
-        entry & !TAG == self.empty(cycle)
     }
 
     fn index(self, entry: Word, position: usize) -> usize {
@@ -273,6 +293,11 @@ impl Geometry {
     /// The stored tail of an empty ring: true tail `(0, 0)`, one lap behind.
     const fn empty_ring_tail(self) -> Word {
         Word::MAX << self.index_bits
+    }
+
+    /// A slot of the empty ring: on lap `-1`, which `head = 0` has passed.
+    const fn empty_ring_slot(self) -> Word {
+        self.cycle_field(Word::MAX)
     }
 }
 
@@ -292,7 +317,7 @@ impl<const N: usize> Ring<[Slot; N]> {
         Self {
             head: CachePadded::new(AtomicWord::new(0)),
             tail: CachePadded::new(AtomicWord::new(Geometry::of(N).empty_ring_tail())),
-            slots: [const { AtomicWord::new(EMPTY) }; N],
+            slots: [const { AtomicWord::new(Geometry::of(N).empty_ring_slot()) }; N],
         }
     }
 }
@@ -313,7 +338,7 @@ impl<const N: usize> Ring<[Slot; N]> {
         Self {
             head: CachePadded::new(AtomicWord::new(0)),
             tail: CachePadded::new(AtomicWord::new(Geometry::of(N).empty_ring_tail())),
-            slots: core::array::from_fn(|_| AtomicWord::new(EMPTY)),
+            slots: core::array::from_fn(|_| AtomicWord::new(Geometry::of(N).empty_ring_slot())),
         }
     }
 }
@@ -370,18 +395,20 @@ impl Ring<[Slot]> {
             let (cycle, position) = (geometry.cycle(head), geometry.position(head));
             let slot = &self.slots[position];
             let entry = slot.load(Ordering::Acquire);
-            if geometry.is_full(entry, cycle) {
-                let claimed = geometry.empty(cycle.wrapping_add(1)) | (entry & TAG);
-                if slot
-                    .compare_exchange(entry, claimed, Ordering::AcqRel, Ordering::Relaxed)
+            if geometry.is_lap(entry, cycle) {
+                if self
+                    .head
+                    .compare_exchange(
+                        head,
+                        geometry.advance(head),
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    )
                     .is_ok()
                 {
-                    self.step(&self.head, head, geometry);
                     return Some(geometry.index(entry, position));
                 }
-            } else if geometry.is_empty(entry, cycle.wrapping_add(1)) {
-                self.step(&self.head, head, geometry);
-            } else if geometry.is_empty(entry, cycle) && self.confirm(slot, entry) {
+            } else if geometry.is_lap(entry, cycle.wrapping_sub(1)) && self.confirm(slot, entry) {
                 return None;
             }
             retry_hint();
@@ -397,25 +424,29 @@ impl Ring<[Slot]> {
         let geometry = self.geometry();
         debug_assert!(index < geometry.capacity);
         loop {
+            // The stored tail is one lap behind the true one (invariant 4):
+            // it is the cursor of the entry this push replaces.
             let tail = self.tail.load(Ordering::Acquire);
-            // The stored tail is one lap behind the true one (invariant 4).
             let cycle = geometry.cycle(tail).wrapping_add(1);
             let position = geometry.position(tail);
             let slot = &self.slots[position];
             let entry = slot.load(Ordering::Acquire);
-            if geometry.is_empty(entry, cycle) {
-                let filled = geometry.full(cycle, position, index) | (entry & TAG);
-                if slot
-                    .compare_exchange(entry, filled, Ordering::Release, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    self.step(&self.tail, tail, geometry);
-                    return Ok(());
+            if geometry.is_lap(entry, cycle.wrapping_sub(1)) {
+                let head = self.head.load(Ordering::Acquire);
+                if geometry.precedes(tail, head) {
+                    let filled = geometry.entry(cycle, position, index) | (entry & TAG);
+                    if slot
+                        .compare_exchange(entry, filled, Ordering::Release, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        self.step(&self.tail, tail, geometry);
+                        return Ok(());
+                    }
+                } else if self.confirm(&self.head, head) {
+                    return Err(Overflow);
                 }
-            } else if geometry.is_full(entry, cycle) {
+            } else if geometry.is_lap(entry, cycle) {
                 self.step(&self.tail, tail, geometry);
-            } else if geometry.is_full(entry, cycle.wrapping_sub(1)) && self.confirm(slot, entry) {
-                return Err(Overflow);
             }
             retry_hint();
         }
@@ -425,9 +456,8 @@ impl Ring<[Slot]> {
     /// returns how many it wrote to the front of `out`.
     ///
     /// Equivalent to that many [`pop`](Self::pop)s (not atomic as a group),
-    /// but a run of `m` consecutive slots costs `m + 1` read-modify-writes
-    /// instead of `2m`: each slot is claimed by its own CAS, and `head`
-    /// jumps over the whole run at once.
+    /// but a run of consecutive full slots costs one read-modify-write in
+    /// all: the slots are read, and `head` jumps over the whole run at once.
     pub(crate) fn pop_bulk(&self, out: &mut [usize]) -> usize {
         let geometry = self.geometry();
         let mut taken = 0;
@@ -437,7 +467,7 @@ impl Ring<[Slot]> {
                 taken += run;
                 continue;
             }
-            // Contended, lagging or empty: the single pop sorts it out.
+            // Contended or empty: the single pop sorts it out.
             match self.pop() {
                 Some(index) => {
                     out[taken] = index;
@@ -449,36 +479,29 @@ impl Ring<[Slot]> {
         taken
     }
 
-    /// Claims consecutive full slots from `head` on, then moves `head` past
-    /// them. Stops at the first slot it cannot claim at once.
+    /// Reads the run of full slots from `head` on (at most `out.len()`),
+    /// then claims all of them with one CAS of `head` over the run. Returns
+    /// 0 if the run was empty or the CAS lost (then `out` is garbage).
     fn claim_run(&self, out: &mut [usize], geometry: Geometry) -> usize {
         let start = self.head.load(Ordering::Acquire);
         let mut cursor = start;
         let mut claimed = 0;
         while claimed < out.len() {
             let (cycle, position) = (geometry.cycle(cursor), geometry.position(cursor));
-            let slot = &self.slots[position];
-            let entry = slot.load(Ordering::Acquire);
-            let won = geometry.is_full(entry, cycle)
-                && slot
-                    .compare_exchange(
-                        entry,
-                        geometry.empty(cycle.wrapping_add(1)) | (entry & TAG),
-                        Ordering::AcqRel,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok();
-            if !won {
+            let entry = self.slots[position].load(Ordering::Acquire);
+            if !geometry.is_lap(entry, cycle) {
                 break;
             }
             out[claimed] = geometry.index(entry, position);
             claimed += 1;
             cursor = geometry.advance(cursor);
         }
-        if claimed > 0 {
-            self.jump(&self.head, start, cursor, claimed, geometry);
-        }
-        claimed
+        let won = claimed > 0
+            && self
+                .head
+                .compare_exchange(start, cursor, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+        if won { claimed } else { 0 }
     }
 
     /// Returns every index in `indices` (each held by the caller). Like that
@@ -499,28 +522,37 @@ impl Ring<[Slot]> {
         Ok(())
     }
 
-    /// Fills consecutive empty slots from `tail` on, then moves `tail` past
+    /// Fills consecutive free slots from `tail` on, then moves `tail` past
     /// them. Stops at the first slot it cannot fill at once.
     fn fill_run(&self, indices: &[usize], geometry: Geometry) -> usize {
         let start = self.tail.load(Ordering::Acquire);
+        let mut head = self.head.load(Ordering::Acquire);
         let mut cursor = start;
         let mut filled = 0;
         for &index in indices {
             debug_assert!(index < geometry.capacity);
-            // The stored tail is one lap behind the true one (invariant 4).
+            // `cursor` is the stored (one lap behind) tail of this fill.
             let cycle = geometry.cycle(cursor).wrapping_add(1);
             let position = geometry.position(cursor);
             let slot = &self.slots[position];
             let entry = slot.load(Ordering::Acquire);
-            let won = geometry.is_empty(entry, cycle)
-                && slot
-                    .compare_exchange(
-                        entry,
-                        geometry.full(cycle, position, index) | (entry & TAG),
-                        Ordering::Release,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok();
+            if !geometry.is_lap(entry, cycle.wrapping_sub(1)) {
+                break;
+            }
+            if !geometry.precedes(cursor, head) {
+                head = self.head.load(Ordering::Acquire);
+                if !geometry.precedes(cursor, head) {
+                    break;
+                }
+            }
+            let won = slot
+                .compare_exchange(
+                    entry,
+                    geometry.entry(cycle, position, index) | (entry & TAG),
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_ok();
             if !won {
                 break;
             }
@@ -567,9 +599,10 @@ impl Ring<[Slot]> {
         );
     }
 
-    /// Whether `slot` still holds `entry` as of its newest value.
-    fn confirm(&self, slot: &Slot, entry: Word) -> bool {
-        slot.compare_exchange(entry, entry, Ordering::Acquire, Ordering::Relaxed)
+    /// Whether `word` (a slot or a cursor) still holds `value` as of its
+    /// newest value.
+    fn confirm(&self, word: &AtomicWord, value: Word) -> bool {
+        word.compare_exchange(value, value, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 

@@ -127,13 +127,34 @@ fn geometry_round_trips_indices_at_every_position() {
         for position in [0, capacity / 2, capacity - 1] {
             for index in [0, capacity / 3, capacity - 1] {
                 for cycle in [0, 1, 7, Word::MAX] {
-                    let entry = geometry.full(cycle, position, index);
-                    assert!(geometry.is_full(entry, cycle));
-                    assert!(!geometry.is_full(entry, cycle.wrapping_add(1)));
-                    assert!(!geometry.is_empty(entry, cycle));
+                    let entry = geometry.entry(cycle, position, index);
+                    assert!(geometry.is_lap(entry, cycle));
+                    assert!(geometry.is_lap(entry | TAG, cycle));
+                    assert!(!geometry.is_lap(entry, cycle.wrapping_add(1)));
+                    assert!(!geometry.is_lap(entry, cycle.wrapping_sub(1)));
                     assert_eq!(geometry.index(entry, position), index);
-                    assert!(geometry.is_empty(geometry.empty(cycle), cycle));
+                    assert_eq!(geometry.index(entry | TAG, position), index);
                 }
+            }
+        }
+    }
+}
+
+#[test]
+fn cursor_order_holds_across_the_cycle_wrap() {
+    for capacity in [1usize, 3, 1024] {
+        let geometry = Geometry::of(capacity);
+        let last = (Word::MAX >> geometry.index_bits) << geometry.index_bits;
+        let cursors = [0, 1, last, last + (capacity as Word - 1)];
+        for &a in &cursors {
+            let mut b = a;
+            for _ in 0..2 * capacity {
+                let next = geometry.advance(b);
+                assert!(geometry.precedes(b, next), "{b:#x} -> {next:#x}");
+                assert!(!geometry.precedes(next, b));
+                assert!(!geometry.precedes(b, b));
+                assert!(geometry.precedes(a, next));
+                b = next;
             }
         }
     }
@@ -157,8 +178,8 @@ fn len_is_zero_when_head_is_one_step_ahead_of_a_lagging_tail() {
     );
     assert_eq!(position, 1);
     let slot = &ring.slots[position];
-    assert!(geometry.is_empty(slot.load(Ordering::Relaxed), cycle));
-    slot.store(geometry.full(cycle, position, 1), Ordering::Relaxed);
+    assert!(geometry.is_lap(slot.load(Ordering::Relaxed), cycle.wrapping_sub(1)));
+    slot.store(geometry.entry(cycle, position, 1), Ordering::Relaxed);
     assert_eq!(ring.pop(), Some(1));
     assert_eq!(ring.len(), 0);
     assert_eq!(ring.pop(), None);
@@ -175,7 +196,7 @@ fn full_ring_at_lap<const N: usize>(lap: Word) -> Ring<[Slot; N]> {
     ring.tail
         .store(lap << geometry.index_bits, Ordering::Relaxed);
     for (position, slot) in ring.slots.iter().enumerate() {
-        slot.store(geometry.full(lap, position, position), Ordering::Relaxed);
+        slot.store(geometry.entry(lap, position, position), Ordering::Relaxed);
     }
     ring
 }
