@@ -68,14 +68,15 @@
 //! reports [`PoolEmpty`] only if every buffer was checked out at one instant
 //! during the call; returning a held buffer always succeeds.
 //!
-//! **ABA bound.** The free-buffer ring tags every slot with its lap. A
-//! thread stalled between reading the ring and its compare-and-swap could be
-//! fooled only if the lap counter wrapped in the meantime:
+//! **ABA bound.** The free-buffer ring tags every slot with its lap, and a
+//! get claims a buffer by advancing a counter that only grows. A thread
+//! stalled in the middle of returning a buffer could be fooled only if a
+//! slot's lap counter wrapped in the meantime:
 //!
-//! | target | ring word | gets before a wrap | at 10^8 gets/s | at 10^6 gets/s |
+//! | target | ring word | returns before a wrap | at 10^8 returns/s | at 10^6 returns/s |
 //! |---|---|---|---|---|
-//! | 64-bit | `u64` | ≈ 2^62 | ≈ 1 460 years | ≈ 146 000 years |
-//! | 32-bit | `u32` | ≈ 2^30 | ≈ 10.7 s | ≈ 18 minutes |
+//! | 64-bit | `u64` | ≈ 2^63 | ≈ 2 900 years | ≈ 290 000 years |
+//! | 32-bit | `u32` | ≈ 2^31 | ≈ 21 s | ≈ 36 minutes |
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens

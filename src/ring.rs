@@ -36,23 +36,29 @@
 //! * anything else: `head` moved on since it was read; retry.
 //!
 //! **Push** of `i` reads the stored `tail` (one lap behind the true tail,
-//! see invariant 4), so the stored value *is* the cursor `(c-1, p)` of the
-//! entry the push must replace, and then slot `p`:
-//! * `Lap(c-1, _)` and `head` past `(c-1, p)`: that entry was popped; CAS
-//!   in `Lap(c, i)`, then CAS `tail` one step forward (failure means someone
-//!   already helped).
-//! * `Lap(c-1, _)` and `head` not past it: the ring holds `N` indices. Once
-//!   confirmed by a CAS of `head` onto itself, this is reported as
-//!   [`Overflow`]: only a caller returning an index it does not hold can
-//!   cause it.
-//! * `Lap(c, _)`: another push filled this slot but has not moved `tail`
-//!   yet; help it (CAS `tail` forward) and retry. This is what makes the
-//!   ring lock-free: a push stalled between its two CASes blocks nobody.
-//! * anything else: `tail` moved on since it was read; retry.
+//! see invariant 4): in that form a cursor `(c-1, p)` names the entry that
+//! the fill of `(c, p)` replaces. From there it reads forward over slots
+//! already on their new lap (`Lap(c, _)`: pushes that filled them and left
+//! moving `tail` to a later push) to the first slot `p` still holding
+//! `Lap(c-1, _)`, the entry at cursor `x = (c-1, p)`:
+//! * `head` past `x`: that entry was popped; CAS in `Lap(c, i)`. If that
+//!   makes [`TAIL_LAG`] fills since the stored `tail`, CAS `tail` past them
+//!   (failure means someone already moved it as far).
+//! * `head` not past `x`: the ring holds `N` indices. Once confirmed by a
+//!   CAS of `head` onto itself, this is reported as [`Overflow`]: only a
+//!   caller returning an index it does not hold can cause it.
+//! * A slot on a lap older than expected: `tail` moved on since it was
+//!   read; retry.
 //!
-//! A pop costs one read-modify-write (the `head` CAS), a push two (the slot
-//! and `tail`). A bulk pop of a run of `m` full slots reads them and moves
-//! `head` over all of them with one CAS; a bulk push of `m` costs `m + 1`.
+//! A push that reads [`TAIL_LAG`] filled slots moves `tail` past them
+//! itself before going on, so no push reads more than that. This is also
+//! what makes pushes lock-free: a push stalled after its fill blocks
+//! nobody, the next one reads past its slot.
+//!
+//! A pop costs one read-modify-write (the `head` CAS); a push one (the slot
+//! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes. A bulk pop of a run of
+//! `m` full slots reads them and moves `head` over all of them with one
+//! CAS; a bulk push of `m` costs `m + 1`.
 //!
 //! # Why no CAS succeeds across laps (the Go original's defect)
 //!
@@ -90,20 +96,23 @@
 //!    `head` has not passed, or held by exactly one caller. A successful
 //!    `head` CAS transfers the entries it passes to the one caller that made
 //!    it; a push transfers an index back.
-//! 2. Slots are filled in cursor order: a push at `t` needs the true tail to
-//!    be `t`, and `tail` passes `t` only after slot `t` is filled. Pops take
-//!    entries in cursor order because `head` does.
-//! 3. `tail - head` (in cursor units, true tail) is the number of indices
-//!    in the ring, give or take the fills whose `tail` step is still
-//!    pending. A pop can take an index whose push has not yet stepped
-//!    `tail`, which leaves `head` ahead of `tail` by at most the number of
-//!    such pushes; `head` never passes a slot that is not filled.
-//! 4. With all indices present and no operation under way, the ring is in its
-//!    *full* state: `head = 0`, the stored tail `= 0` (the stored tail is the
-//!    true tail minus one lap) and `slot[p] = Lap(0, p)`, all of which encode
-//!    as zero bytes. A `static` pool therefore lands in `.bss`. The *empty*
-//!    ring has the stored tail one lap behind `head` and every slot on lap
-//!    `-1`, all of whose entries `head = 0` has passed.
+//! 2. Slots are filled in cursor order: a push fills the first slot after
+//!    the stored `tail` that is not yet on its new lap, so slot `t + 1` is
+//!    filled only by a push that saw slot `t` filled. `tail` only moves over
+//!    filled slots. Pops take entries in cursor order because `head` does.
+//! 3. The true tail is the stored `tail` plus one lap plus the filled slots
+//!    right after it: at most [`TAIL_LAG`]` - 1` at rest, a few more while
+//!    pushes are under way. True tail minus `head` is the number of indices
+//!    in the ring. A pop can take an index whose fill lies beyond the
+//!    stored `tail`, so `head` may be ahead of the stored `tail` plus one
+//!    lap, but never passes a slot that is not filled. [`Ring::len`] reads
+//!    forward from `tail` the same way pushes do.
+//! 4. With all indices present and no operation ever made, the ring is in
+//!    its *full* state: `head = 0`, the stored tail `= 0` (the stored tail
+//!    is the true tail minus one lap) and `slot[p] = Lap(0, p)`, all of which
+//!    encode as zero bytes. A `static` pool therefore lands in `.bss`. The
+//!    *empty* ring has the stored tail one lap behind `head` and every slot
+//!    on lap `-1`, all of whose entries `head = 0` has passed.
 //! 5. Bit 0 of slot `p` (the tag) belongs to the *pool*, which uses it to mark
 //!    buffer `p` as handed out in raw form. The ring never reads it and every
 //!    CAS here carries it over unchanged; a concurrent tag flip only makes a
@@ -123,8 +132,8 @@
 //! * Cursor loads are `Acquire` and cursor CASes at least `Release`: a
 //!   thread that reads `tail == t` thereby happens-after the fills of all
 //!   earlier positions. A failed CAS is `Relaxed`: its value is discarded.
-//! * Slot loads are `Acquire`, so a helper happens-after the fill it helps
-//!   finish before it publishes the `tail` step.
+//! * Slot loads are `Acquire`, so a push that reads past a filled slot (and
+//!   may move `tail` over it) happens-after that fill.
 //! * The confirming self-CASes (of a slot for "empty", of `head` for
 //!   "overflow") are `Acquire`; being read-modify-writes they read the
 //!   newest value, which is what makes the answers exact: "empty" because
@@ -138,7 +147,8 @@
 //! # Progress
 //!
 //! Pop and push are lock-free: a retry happens only when another operation
-//! completed a CAS on the same slot or cursor. Neither is wait-free. Neither
+//! completed a CAS on the same slot or cursor (or a push found that others
+//! filled slots past `tail`, and moved it). Neither is wait-free. Neither
 //! ever waits for another thread, so both may run in interrupt handlers that
 //! preempt a thread in the middle of an operation on the same ring.
 
@@ -149,6 +159,11 @@ use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
 const TAG: Word = 1;
 /// Bits below the index field.
 const FLAG_BITS: u32 = 1;
+/// A push moves `tail` only when it lags this many fills (or the capacity,
+/// if smaller) behind; the pushes in between find their slot by reading
+/// forward from `tail` over filled slots. One `tail` CAS per this many
+/// pushes instead of one each.
+const TAIL_LAG: usize = 4;
 
 /// The largest capacity a ring (and therefore a pool) can have.
 ///
@@ -184,6 +199,18 @@ pub type Slot = AtomicWord;
 /// returned an index it did not hold.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Overflow;
+
+/// Where the next push goes, as [`Ring::next_free`] found it.
+struct Free {
+    /// The stored tail it read.
+    tail: Word,
+    /// The stored-form cursor of the free slot (`skipped` steps past `tail`).
+    cursor: Word,
+    /// The slot's word: the previous lap's entry.
+    entry: Word,
+    /// Filled slots between `tail` and `cursor`.
+    skipped: usize,
+}
 
 /// The ring. `S` is `[Slot; N]` for static pools and `[Slot]` for the code
 /// that serves every capacity; `&Ring<[Slot; N]>` coerces to `&Ring<[Slot]>`.
@@ -284,6 +311,25 @@ impl Geometry {
     /// Whether `entry` was written by the push of lap `cycle`.
     fn is_lap(self, entry: Word, cycle: Word) -> bool {
         entry & !(TAG | self.index_mask()) == self.cycle_field(cycle)
+    }
+
+    /// Whether `entry` was written on lap `cycle` or a later one (slot
+    /// cycles compared modulo their field, as signed).
+    fn reached(self, entry: Word, cycle: Word) -> bool {
+        let shift = self.index_bits + FLAG_BITS;
+        let field_mask = Word::MAX >> shift;
+        let laps = (entry >> shift).wrapping_sub(cycle) & field_mask;
+        laps <= field_mask >> 1
+    }
+
+    /// How far the stored tail may lag behind the last fill before a push
+    /// must move it: [`TAIL_LAG`], or the capacity if smaller.
+    fn tail_lag(self) -> usize {
+        if self.capacity < TAIL_LAG {
+            self.capacity
+        } else {
+            TAIL_LAG
+        }
     }
 
     fn index(self, entry: Word, position: usize) -> usize {
@@ -424,31 +470,66 @@ impl Ring<[Slot]> {
         let geometry = self.geometry();
         debug_assert!(index < geometry.capacity);
         loop {
-            // The stored tail is one lap behind the true one (invariant 4):
-            // it is the cursor of the entry this push replaces.
-            let tail = self.tail.load(Ordering::Acquire);
-            let cycle = geometry.cycle(tail).wrapping_add(1);
-            let position = geometry.position(tail);
-            let slot = &self.slots[position];
-            let entry = slot.load(Ordering::Acquire);
-            if geometry.is_lap(entry, cycle.wrapping_sub(1)) {
-                let head = self.head.load(Ordering::Acquire);
-                if geometry.precedes(tail, head) {
-                    let filled = geometry.entry(cycle, position, index) | (entry & TAG);
-                    if slot
-                        .compare_exchange(entry, filled, Ordering::Release, Ordering::Relaxed)
-                        .is_ok()
-                    {
-                        self.step(&self.tail, tail, geometry);
-                        return Ok(());
+            let Some(free) = self.next_free(geometry) else {
+                retry_hint();
+                continue;
+            };
+            let head = self.head.load(Ordering::Acquire);
+            if geometry.precedes(free.cursor, head) {
+                let cycle = geometry.cycle(free.cursor).wrapping_add(1);
+                let position = geometry.position(free.cursor);
+                let filled = geometry.entry(cycle, position, index) | (free.entry & TAG);
+                if self.slots[position]
+                    .compare_exchange(free.entry, filled, Ordering::Release, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    let lag = free.skipped + 1;
+                    if lag >= geometry.tail_lag() {
+                        let end = geometry.advance(free.cursor);
+                        self.jump(&self.tail, free.tail, end, lag, geometry);
                     }
-                } else if self.confirm(&self.head, head) {
-                    return Err(Overflow);
+                    return Ok(());
                 }
-            } else if geometry.is_lap(entry, cycle) {
-                self.step(&self.tail, tail, geometry);
+            } else if self.confirm(&self.head, head) {
+                return Err(Overflow);
             }
             retry_hint();
+        }
+    }
+
+    /// Finds the slot the next push fills: reads forward from the stored
+    /// `tail` over slots already filled on their lap (pushes whose `tail`
+    /// move is deferred, see [`TAIL_LAG`]) to the first one still holding
+    /// the previous lap's entry. Moves `tail` itself if it lags by
+    /// [`Geometry::tail_lag`] or more. `None`: the `tail` read was stale.
+    #[inline]
+    fn next_free(&self, geometry: Geometry) -> Option<Free> {
+        let tail = self.tail.load(Ordering::Acquire);
+        let mut cursor = tail;
+        let mut skipped = 0;
+        loop {
+            // `cursor` is in stored form: the fill it names is on the next lap.
+            let cycle = geometry.cycle(cursor).wrapping_add(1);
+            let entry = self.slots[geometry.position(cursor)].load(Ordering::Acquire);
+            if geometry.is_lap(entry, cycle.wrapping_sub(1)) {
+                return Some(Free {
+                    tail,
+                    cursor,
+                    entry,
+                    skipped,
+                });
+            }
+            if !geometry.reached(entry, cycle) {
+                return None;
+            }
+            cursor = geometry.advance(cursor);
+            skipped += 1;
+            if skipped >= geometry.tail_lag() {
+                // Every slot from `tail` to `cursor` is filled: publish that
+                // and start over from there.
+                self.jump(&self.tail, tail, cursor, skipped, geometry);
+                return None;
+            }
         }
     }
 
@@ -522,16 +603,18 @@ impl Ring<[Slot]> {
         Ok(())
     }
 
-    /// Fills consecutive free slots from `tail` on, then moves `tail` past
-    /// them. Stops at the first slot it cannot fill at once.
+    /// Fills consecutive free slots from the next free one on, then moves
+    /// `tail` past them. Stops at the first slot it cannot fill at once.
     fn fill_run(&self, indices: &[usize], geometry: Geometry) -> usize {
-        let start = self.tail.load(Ordering::Acquire);
+        let Some(free) = self.next_free(geometry) else {
+            return 0;
+        };
         let mut head = self.head.load(Ordering::Acquire);
-        let mut cursor = start;
+        let mut cursor = free.cursor;
         let mut filled = 0;
         for &index in indices {
             debug_assert!(index < geometry.capacity);
-            // `cursor` is the stored (one lap behind) tail of this fill.
+            // `cursor` is in stored form: the fill it names is on the next lap.
             let cycle = geometry.cycle(cursor).wrapping_add(1);
             let position = geometry.position(cursor);
             let slot = &self.slots[position];
@@ -560,15 +643,21 @@ impl Ring<[Slot]> {
             cursor = geometry.advance(cursor);
         }
         if filled > 0 {
-            self.jump(&self.tail, start, cursor, filled, geometry);
+            self.jump(
+                &self.tail,
+                free.tail,
+                cursor,
+                free.skipped + filled,
+                geometry,
+            );
         }
         filled
     }
 
-    /// Moves `cursor` from `start` to `target`, `steps` ahead, through
-    /// whatever single steps helpers take meanwhile. Every slot in between
-    /// was claimed (filled) by the caller, so each intermediate value is one
-    /// a single-step cursor could hold too.
+    /// Moves `cursor` (the tail) from `start` to `target`, `steps` ahead,
+    /// unless other pushes move it at least as far meanwhile. Every slot in
+    /// between is filled, so every value it passes through is one `tail`
+    /// may hold (invariant 2).
     fn jump(
         &self,
         cursor: &AtomicWord,
@@ -582,21 +671,11 @@ impl Ring<[Slot]> {
             cursor.compare_exchange(seen, target, Ordering::Release, Ordering::Relaxed)
         {
             if geometry.distance(start, now) >= steps {
-                return; // helpers (or later operations) took it there already
+                return; // other pushes took it there already
             }
             seen = now;
             retry_hint();
         }
-    }
-
-    /// Moves `cursor` from `seen` one step on, unless someone already did.
-    fn step(&self, cursor: &AtomicWord, seen: Word, geometry: Geometry) {
-        let _ = cursor.compare_exchange(
-            seen,
-            geometry.advance(seen),
-            Ordering::Release,
-            Ordering::Relaxed,
-        );
     }
 
     /// Whether `word` (a slot or a cursor) still holds `value` as of its
@@ -611,7 +690,7 @@ impl Ring<[Slot]> {
     pub(crate) fn len(&self) -> usize {
         let geometry = self.geometry();
         let head = self.head.load(Ordering::Acquire);
-        let tail = self.tail.load(Ordering::Acquire);
+        let tail = self.filled_to(geometry);
         let cycle_mask = Word::MAX >> geometry.index_bits;
         let laps = geometry
             .cycle(tail)
@@ -619,9 +698,9 @@ impl Ring<[Slot]> {
             .wrapping_sub(geometry.cycle(head))
             & cycle_mask;
         if laps == cycle_mask {
-            // `head` is one step ahead of the true tail across a lap
-            // boundary: a pop claimed an index whose push has not stepped
-            // `tail` yet (invariant 3). Nothing is left in the ring.
+            // `head` is ahead of the tail that was read, across a lap
+            // boundary (a pop took an index filled after the slots were
+            // read): nothing is left in the ring.
             return 0;
         }
         if laps > 1 {
@@ -633,6 +712,22 @@ impl Ring<[Slot]> {
         ahead
             .saturating_sub(geometry.position(head))
             .min(geometry.capacity)
+    }
+
+    /// The stored-form cursor just past the last filled slot: the stored
+    /// `tail` plus the fills whose `tail` move is deferred (at most one lap
+    /// is read, so a snapshot under heavy traffic stays bounded).
+    fn filled_to(&self, geometry: Geometry) -> Word {
+        let mut cursor = self.tail.load(Ordering::Acquire);
+        for _ in 0..geometry.capacity {
+            let cycle = geometry.cycle(cursor).wrapping_add(1);
+            let entry = self.slots[geometry.position(cursor)].load(Ordering::Acquire);
+            if !geometry.reached(entry, cycle) {
+                break;
+            }
+            cursor = geometry.advance(cursor);
+        }
+        cursor
     }
 
     /// Sets the pool's tag of `position`; returns whether it was already set.

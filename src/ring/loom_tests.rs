@@ -144,6 +144,32 @@ fn two_threads_lap_the_ring() {
     });
 }
 
+/// Capacity 5, above `TAIL_LAG`: pushes leave `tail` behind, later pushes
+/// read past the deferred fills, and one of them must move `tail`, while a
+/// second thread takes and returns across those slots.
+#[test]
+fn deferred_tail_moves_race() {
+    model("deferred_tail_moves_race", || {
+        const { assert!(5 > TAIL_LAG) };
+        let m = Model::<5>::full();
+        let held: Vec<usize> = (0..4).map(|_| m.take()).collect();
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    let i = m.take();
+                    m.give(i);
+                }
+            })
+        };
+        for i in held {
+            m.give(i);
+        }
+        other.join().unwrap();
+        m.assert_conserved();
+    });
+}
+
 #[test]
 fn three_threads_take_and_return_one_each() {
     model("three_threads_take_and_return_one_each", || {

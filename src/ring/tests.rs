@@ -160,21 +160,22 @@ fn cursor_order_holds_across_the_cycle_wrap() {
     }
 }
 
-/// A push that filled the last slot of a lap but has not stepped `tail`,
-/// while a pop claims that very index and steps `head` into the next lap:
-/// `head` is then one step ahead of `tail`, and the ring is empty.
+/// A push that filled the last slot of a lap but has not moved `tail`,
+/// while a pop claims that very index and moves `head` into the next lap:
+/// `head` is then ahead of the stored `tail`, and the ring is empty.
 #[test]
-fn len_is_zero_when_head_is_one_step_ahead_of_a_lagging_tail() {
+fn len_is_zero_when_head_is_ahead_of_a_lagging_tail() {
     let ring = Ring::<[Slot; 2]>::empty();
     let ring: &Ring<[Slot]> = &ring;
     ring.push(0).unwrap();
     assert_eq!(ring.pop(), Some(0));
-    // Do the fill half of `push(1)` at position 1 by hand, without the step.
+    // Do the fill half of `push(1)` at position 1 by hand, without moving
+    // `tail`.
     let geometry = ring.geometry();
-    let tail = ring.tail.load(Ordering::Relaxed);
+    let free = ring.next_free(geometry).unwrap();
     let (cycle, position) = (
-        geometry.cycle(tail).wrapping_add(1),
-        geometry.position(tail),
+        geometry.cycle(free.cursor).wrapping_add(1),
+        geometry.position(free.cursor),
     );
     assert_eq!(position, 1);
     let slot = &ring.slots[position];
@@ -183,6 +184,8 @@ fn len_is_zero_when_head_is_one_step_ahead_of_a_lagging_tail() {
     assert_eq!(ring.pop(), Some(1));
     assert_eq!(ring.len(), 0);
     assert_eq!(ring.pop(), None);
+    ring.push(1).unwrap();
+    assert_eq!(ring.len(), 1);
 }
 
 /// A full ring whose cursors and slots are on lap `lap`.
