@@ -58,6 +58,7 @@ const GROUPS: &[&str] = &[
 const PEERS: &[(&str, &str)] = &[
     ("iobuf", "#d62728"),
     ("iobuf_cached", "#ff7f0e"),
+    ("iobuf_tls", "#e377c2"),
     ("crossbeam_array_queue", "#1f77b4"),
     ("heapless_box_pool", "#2ca02c"),
     ("atomic_pool", "#9467bd"),
@@ -66,7 +67,7 @@ const PEERS: &[(&str, &str)] = &[
 ];
 
 /// Colours of peers missing from [`PEERS`].
-const SPARE_COLOURS: &[&str] = &["#8c564b", "#e377c2", "#17becf", "#bcbd22"];
+const SPARE_COLOURS: &[&str] = &["#8c564b", "#17becf", "#bcbd22"];
 
 /// The Go original's ring: single-thread groups only, reference only.
 const REFERENCE: &str = "go_reference";
@@ -495,6 +496,7 @@ fn iobuf() -> Footprint {
     let front = IOBUF.region_ptr().addr() - ptr::from_ref(&IOBUF).addr();
     let back = total - front - IOBUF.region_len();
     let align = align_of::<SmallPool<COUNT>>();
+    let cache = size_of::<iobuf::LocalCache<'static, SmallPool<COUNT>, 64>>();
     Footprint {
         peer: "iobuf",
         what: "`static SmallPool<1024>`",
@@ -503,7 +505,9 @@ fn iobuf() -> Footprint {
             "`size_of` (measured): {front} B before the buffers (the ring: head and tail \
              cursors, one slot word per buffer; the fill flag; padding to the buffers' \
              64-byte alignment; measured as `region_ptr()` − the pool's address) and \
-             {back} B after them (padding to the pool's {align}-byte alignment)."
+             {back} B after them (padding to the pool's {align}-byte alignment). \
+             `iobuf_cached` adds one `LocalCache<_, 64>` per thread: {cache} B (`size_of`, \
+             measured), whatever the pool's size."
         ),
     }
 }
