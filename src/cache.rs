@@ -221,6 +221,49 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         burst
     }
 
+    /// Takes up to `K` buffers as one [`CachedBurst`] (fewer only when the
+    /// cache and the pool's ring ran dry): the cheapest way to move many
+    /// buffers, with no guard per buffer. Dropping the burst parks all of
+    /// them again in one go.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<256> = iobuf::SmallPool::new();
+    ///
+    /// let cache = iobuf::LocalCache::<_, 64>::new(&POOL);
+    /// let mut burst = cache.try_get_burst::<32>(); // e.g. a NIC receive burst
+    /// assert_eq!(burst.len(), 32);
+    /// for frame in burst.iter_mut() {
+    ///     frame[0] = 0x45;
+    /// }
+    /// drop(burst);
+    /// assert_eq!(cache.len(), 32);
+    /// ```
+    pub fn try_get_burst<const K: usize>(&self) -> CachedBurst<'_, 'p, P, C, K> {
+        let mut burst = CachedBurst {
+            cache: self,
+            indices: [0; K],
+            len: 0,
+        };
+        while burst.len < K {
+            let mut len = self.len.get();
+            if len == 0 {
+                len = self.refill_for(K - burst.len);
+                if len == 0 {
+                    break;
+                }
+            }
+            let take = len.min(K - burst.len);
+            let newest_first = self.slots()[len - take..len].iter().rev();
+            for (slot, cached) in burst.indices[burst.len..].iter_mut().zip(newest_first) {
+                *slot = cached.get();
+            }
+            // Invariant 1: the indices moved from the stack to the burst.
+            self.len.set(len - take);
+            burst.len += take;
+        }
+        burst
+    }
+
     /// Takes a buffer, waiting as long as it takes: spins briefly, then
     /// calls [`DefaultAdapt`] between attempts. Never call it where nothing
     /// else can return a buffer.
@@ -301,6 +344,24 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     fn slots(&self) -> &[Cell<usize>; C] {
         self.stack.as_array_of_cells()
+    }
+
+    /// Pushes indices the caller owns, in order; spills the older half
+    /// whenever the cache fills up. No user code runs in between, so the
+    /// length can stay in a register.
+    fn park_all(&self, indices: &[usize]) {
+        let slots = self.slots();
+        let mut len = self.len.get();
+        for &index in indices {
+            if len == C {
+                self.len.set(len);
+                self.spill(Self::HALF);
+                len = self.len.get();
+            }
+            slots[len].set(index);
+            len += 1;
+        }
+        self.len.set(len);
     }
 
     /// Pushes an index the caller owns; spills the older half when full.
@@ -435,6 +496,109 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedGuard")
             .field("index", &self.index)
+            .finish()
+    }
+}
+
+/// Up to `K` buffers taken from a [`LocalCache`] at once by
+/// [`try_get_burst`](LocalCache::try_get_burst): their indices in a plain
+/// array, no guard per buffer. Dropping it parks every buffer in the cache
+/// again.
+///
+/// ```
+/// static POOL: iobuf::NanoPool<8> = iobuf::NanoPool::new();
+///
+/// let cache = iobuf::LocalCache::<_, 8>::new(&POOL);
+/// let mut burst = cache.try_get_burst::<3>();
+/// burst[1][0] = 7; // buffer 1 of the burst
+/// let index = burst.index(1);
+/// let address = POOL.item_ptr(index).unwrap().cast::<u8>().as_ptr();
+/// assert_eq!(address.cast_const(), burst[1].as_ptr());
+/// ```
+#[must_use = "dropping a burst returns its buffers at once"]
+pub struct CachedBurst<'c, 'p, P: Storage, const C: usize, const K: usize> {
+    cache: &'c LocalCache<'p, P, C>,
+    /// `indices[..len]`: distinct indices the burst owns (invariant 1).
+    indices: [usize; K],
+    len: usize,
+}
+
+impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
+    /// How many buffers the burst holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the burst holds no buffer.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The pool index of buffer `i` of the burst.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= self.len()`.
+    pub fn index(&self, i: usize) -> BufIndex {
+        BufIndex::from_position(self.indices[..self.len][i])
+    }
+
+    /// The buffers, in burst order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &P::Item> {
+        let pool = self.cache.pool;
+        self.indices[..self.len].iter().map(move |&index| {
+            // SAFETY: the burst owns `index` exclusively (invariant 1); the
+            // item is initialised and outlives the burst, which borrows the
+            // cache and so the pool.
+            unsafe { pool.item(index).as_ref() }
+        })
+    }
+
+    /// The buffers, mutably, in burst order.
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = &mut P::Item> {
+        let pool = self.cache.pool;
+        self.indices[..self.len].iter().map(move |&index| {
+            // SAFETY: as in `iter`; the indices are distinct, so the items
+            // are disjoint (`Storage` contract) and the `&mut`s handed out
+            // together never alias; `&mut self` keeps anything else out.
+            unsafe { pool.item(index).as_mut() }
+        })
+    }
+}
+
+impl<P: Storage, const C: usize, const K: usize> core::ops::Index<usize>
+    for CachedBurst<'_, '_, P, C, K>
+{
+    type Output = P::Item;
+
+    fn index(&self, i: usize) -> &P::Item {
+        let index = self.indices[..self.len][i];
+        // SAFETY: as in `iter`.
+        unsafe { self.cache.pool.item(index).as_ref() }
+    }
+}
+
+impl<P: Storage, const C: usize, const K: usize> core::ops::IndexMut<usize>
+    for CachedBurst<'_, '_, P, C, K>
+{
+    fn index_mut(&mut self, i: usize) -> &mut P::Item {
+        let index = self.indices[..self.len][i];
+        // SAFETY: as in `iter_mut`, for one item.
+        unsafe { self.cache.pool.item(index).as_mut() }
+    }
+}
+
+impl<P: Storage, const C: usize, const K: usize> Drop for CachedBurst<'_, '_, P, C, K> {
+    fn drop(&mut self) {
+        let len = core::mem::take(&mut self.len);
+        self.cache.park_all(&self.indices[..len]);
+    }
+}
+
+impl<P: Storage, const C: usize, const K: usize> fmt::Debug for CachedBurst<'_, '_, P, C, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedBurst")
+            .field("indices", &&self.indices[..self.len])
             .finish()
     }
 }

@@ -27,6 +27,11 @@
 //!   panic). [`Handle::into_raw`] and [`BoundedPool::from_raw_checked`] pass a
 //!   buffer through C, DMA descriptors or io_uring `user_data` as a
 //!   [`BufIndex`]; bad or repeated indices are typed errors.
+//! * [`try_get_bulk`](BoundedPool::try_get_bulk) and
+//!   [`put_bulk`](BoundedPool::put_bulk) move many buffers per call; a
+//!   [`LocalCache`] in front of a pool gives one thread (or one core, one
+//!   interrupt priority) a LIFO stock of buffers taken and returned without
+//!   atomic instructions, refilled and spilled in bulk.
 //! * [`IoVec`]: zero-copy `struct iovec` descriptors of buffers, guards and
 //!   slices for `readv`/`writev`, into caller storage or a
 //!   `heapless::Vec`, within `UIO_MAXIOV`.
@@ -39,8 +44,9 @@
 //!
 //! # Design
 //!
-//! The free indices live in a lock-free ring whose slots carry the lap
-//! number in both their full and empty states, so no compare-and-swap can
+//! The free indices live in a lock-free ring: a get claims an index by
+//! advancing a `head` counter that only grows, and a return fills a slot
+//! whose word carries the lap it belongs to, so no compare-and-swap can
 //! succeed a lap late (the ABA defect of the Go library this crate
 //! reimagines). The ring's module documentation gives the algorithm, its
 //! sources, the invariants and the reasoning for each memory ordering; the
@@ -56,7 +62,9 @@
 //! are lock-free: none waits for another thread, and a thread stalled in the
 //! middle of one (preempted, or interrupted by a handler using the same
 //! pool) blocks no other. They are not wait-free: under contention one may
-//! retry while others complete. [`get`](BoundedPool::get) and
+//! retry while others complete. A [`LocalCache`]'s `try_get` and returns
+//! are wait-free while they stay within the cache, and lock-free when they
+//! refill from or spill to the ring. [`get`](BoundedPool::get) and
 //! [`get_with`](BoundedPool::get_with) block by design until a buffer is
 //! returned (spin, then [`Adapt`]). On thumbv6m, which has no
 //! compare-and-swap, portable-atomic runs each atomic operation with
@@ -66,7 +74,11 @@
 //! of a FIFO queue of free buffers, each taking effect at one instant inside
 //! the call: a buffer is held by at most one owner at a time; `try_get`
 //! reports [`PoolEmpty`] only if every buffer was checked out at one instant
-//! during the call; returning a held buffer always succeeds.
+//! during the call; returning a held buffer always succeeds. A
+//! [`LocalCache`] is outside this: its buffers count as checked out, so a
+//! `try_get` elsewhere may report empty while caches hold buffers (see its
+//! documentation); taking from and returning to a cache involve no other
+//! context at all.
 //!
 //! **ABA bound.** The free-buffer ring tags every slot with its lap, and a
 //! get claims a buffer by advancing a counter that only grows. A thread
@@ -151,7 +163,7 @@ pub use index::{BufIndex, IndexTooLarge};
 #[cfg(not(loom))]
 pub use backoff::{Adapt, DefaultAdapt, SPIN_ROUNDS};
 #[cfg(not(loom))]
-pub use cache::{CachedGuard, LocalCache};
+pub use cache::{CachedBurst, CachedGuard, LocalCache};
 #[cfg(not(loom))]
 pub use error::{FillError, PoolEmpty, RawIndexError};
 #[cfg(not(loom))]

@@ -120,11 +120,66 @@ fn raw_hand_off_from_a_cached_guard() {
 }
 
 #[test]
+fn a_burst_takes_the_newest_and_parks_them_all_again() {
+    static POOL: NanoPool<16> = NanoPool::new();
+    let cache = LocalCache::<_, 8>::new(&POOL);
+    let newest: Vec<u32> = {
+        let held: Vec<_> = (0..5).map(|_| cache.try_get().unwrap()).collect();
+        held.iter().map(|g| g.index().get()).collect()
+    }; // dropped in order: the last one is on top
+    let mut burst = cache.try_get_burst::<3>();
+    assert_eq!(burst.len(), 3);
+    let taken: Vec<u32> = (0..3).map(|i| burst.index(i).get()).collect();
+    assert_eq!(taken, [newest[4], newest[3], newest[2]], "not newest first");
+    for (i, buf) in burst.iter_mut().enumerate() {
+        buf.fill(i as u8 + 1);
+    }
+    assert_eq!(burst[2][63], 3);
+    assert_eq!(cache.len(), 8 - 3);
+    drop(burst);
+    assert_eq!(cache.len(), 8);
+    let again = cache.try_get().unwrap();
+    assert!(
+        again.iter().all(|&b| b == 3),
+        "the last of the burst is on top"
+    );
+}
+
+#[test]
+fn a_burst_larger_than_the_cache_comes_and_goes_in_pieces() {
+    static POOL: PicoPool<16> = PicoPool::new();
+    let cache = LocalCache::<_, 4>::new(&POOL);
+    let burst = cache.try_get_burst::<10>();
+    assert_eq!(burst.len(), 10);
+    let distinct: HashSet<_> = (0..10).map(|i| burst.index(i)).collect();
+    assert_eq!(distinct.len(), 10);
+    assert_eq!(POOL.available(), 6 - cache.len());
+    drop(burst);
+    assert!(cache.len() <= 4);
+    drop(cache);
+    assert_all_back(&POOL);
+}
+
+#[test]
+fn a_burst_takes_what_is_left() {
+    static POOL: PicoPool<5> = PicoPool::new();
+    let cache = LocalCache::<_, 4>::new(&POOL);
+    let held = POOL.try_get().unwrap();
+    let burst = cache.try_get_burst::<8>();
+    assert_eq!(burst.len(), 4);
+    assert!(cache.try_get_burst::<8>().is_empty());
+    drop((burst, held));
+    drop(cache);
+    assert_all_back(&POOL);
+}
+
+#[test]
 fn a_panic_loses_nothing() {
     static POOL: NanoPool<8> = NanoPool::new();
     let result = std::panic::catch_unwind(|| {
         let cache = LocalCache::<_, 4>::new(&POOL);
         let _held = cache.try_get().unwrap();
+        let _burst = cache.try_get_burst::<3>();
         panic!("in the middle of a hold");
     });
     assert!(result.is_err());

@@ -9,7 +9,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use iobuf::{BoundedPool, CachedGuard, Guard, LocalCache, PoolEmpty};
+use iobuf::{BoundedPool, CachedBurst, CachedGuard, Guard, LocalCache, PoolEmpty};
 use libfuzzer_sys::fuzz_target;
 use std::collections::{BTreeSet, VecDeque};
 
@@ -27,6 +27,10 @@ enum Op {
     Drop { c: bool, k: u8 },
     /// `put_bulk` the last `n` guards of cache `c`.
     PutBulk { c: bool, n: u8 },
+    /// `try_get_burst::<5>` on cache `c`, then stamp every buffer.
+    GetBurst { c: bool, stamp: u8 },
+    /// Drop the `k`-th burst of cache `c` (parks its buffers there).
+    DropBurst { c: bool, k: u8 },
     /// Turn the `k`-th guard of cache `c` into a pool guard.
     IntoShared { c: bool, k: u8 },
     /// Park the `k`-th pool guard in cache `c`.
@@ -74,6 +78,7 @@ struct Side<'c, const C: usize> {
     cache: &'c LocalCache<'c, Pool, C>,
     model: CacheModel,
     held: Vec<CachedGuard<'c, 'c, Pool, C>>,
+    bursts: Vec<CachedBurst<'c, 'c, Pool, C, 5>>,
 }
 
 /// Checks a guard against the model and stamps it.
@@ -146,6 +151,27 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                     assert_eq!(side.model.take(ring, 5 - taken), None, "bulk took too few");
                 }
             }),
+            Op::GetBurst { c, stamp } => on_side!(self, c, |side, ring, stamps, _shared| {
+                let mut burst = side.cache.try_get_burst::<5>();
+                let taken = burst.len();
+                let indices: Vec<u32> = (0..taken).map(|i| burst.index(i).get()).collect();
+                for (i, (buf, &index)) in burst.iter_mut().zip(&indices).enumerate() {
+                    let expected = side.model.take(ring, 5 - i);
+                    stamp_checked(index, expected, buf, stamps, stamp);
+                }
+                if taken < 5 {
+                    assert_eq!(side.model.take(ring, 5 - taken), None, "burst took too few");
+                }
+                side.bursts.push(burst);
+            }),
+            Op::DropBurst { c, k } => on_side!(self, c, |side, ring, _stamps, _shared| {
+                if !side.bursts.is_empty() {
+                    let burst = side.bursts.swap_remove(usize::from(k) % side.bursts.len());
+                    for i in 0..burst.len() {
+                        side.model.park(ring, burst.index(i).get());
+                    }
+                }
+            }),
             Op::Drop { c, k } => on_side!(self, c, |side, ring, _stamps, _shared| {
                 if !side.held.is_empty() {
                     let buf = side.held.swap_remove(usize::from(k) % side.held.len());
@@ -200,6 +226,11 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                 side.cache.flush();
             }),
             Op::Count => {
+                for burst in &self.a.bursts {
+                    let distinct: BTreeSet<u32> =
+                        (0..burst.len()).map(|i| burst.index(i).get()).collect();
+                    assert_eq!(distinct.len(), burst.len(), "a burst holds a buffer twice");
+                }
                 assert_eq!(self.a.cache.len(), self.a.model.stack.len());
                 assert_eq!(self.b.cache.len(), self.b.model.stack.len());
                 assert_eq!(self.pool.available(), self.ring.len());
@@ -223,6 +254,7 @@ fn run<const A: usize, const B: usize>(pool: &Pool, ops: &[Op]) {
                 capacity: A,
             },
             held: Vec::new(),
+            bursts: Vec::new(),
         },
         b: Side {
             cache: &cache_b,
@@ -231,6 +263,7 @@ fn run<const A: usize, const B: usize>(pool: &Pool, ops: &[Op]) {
                 capacity: B,
             },
             held: Vec::new(),
+            bursts: Vec::new(),
         },
     };
     for op in ops {
