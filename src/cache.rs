@@ -15,14 +15,32 @@
 //! # Where a cache lives
 //!
 //! * **`std` threads**: in a `thread_local!`. When the thread exits, the
-//!   cache is dropped and every buffer it holds goes back to the ring.
+//!   cache is dropped and every buffer it holds goes back to the ring. (Rust
+//!   does not promise to run thread-local destructors for the main thread
+//!   on every platform; that only matters if the pool outlives `main`.)
 //! * **no_std**: a value the code of one core (or one interrupt priority)
 //!   owns, such as a local of the main loop or an RTIC `#[local]` resource.
 //!
 //! A cache is not `Sync`, and its guards are neither `Send` nor `Sync`: the
-//! type system keeps each cache inside the context that owns it. Two
-//! contexts that can preempt each other (a thread and an interrupt handler
-//! on its core) each need their own cache; both may share the pool.
+//! type system lets one context at a time use a cache (a cache with no
+//! guard out may move to another thread, buffers and all). Two contexts
+//! that can preempt each other (a thread and an interrupt handler on its
+//! core) each need their own cache; both may share the pool.
+//!
+//! ```compile_fail,E0277
+//! fn is_sync<T: Sync>(_: &T) {}
+//! static POOL: iobuf::PicoPool<4> = iobuf::PicoPool::new();
+//! let cache = iobuf::LocalCache::<_, 2>::new(&POOL);
+//! is_sync(&cache); // a cache is not `Sync`
+//! ```
+//!
+//! ```compile_fail,E0277
+//! fn is_send<T: Send>(_: &T) {}
+//! static POOL: iobuf::PicoPool<4> = iobuf::PicoPool::new();
+//! let cache = iobuf::LocalCache::<_, 2>::new(&POOL);
+//! let guard = cache.try_get().unwrap();
+//! is_send(&guard); // its guards stay with it
+//! ```
 //!
 //! # Invariants
 //!
@@ -52,6 +70,10 @@ use core::cell::Cell;
 use core::fmt;
 use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
+
+/// How many indices a refill or spill moves per ring call (a stack buffer of
+/// this many words; the cache itself may be larger).
+const BATCH: usize = 32;
 
 /// A per-context LIFO cache of up to `C` free buffers of the pool `P`.
 ///
@@ -182,8 +204,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     /// Takes up to `K` buffers (fewer only when the cache and the pool's
     /// ring ran dry), newest first: a NIC burst in one call. What the cache
-    /// lacks comes from the ring in one bulk take; dropping the guards parks
-    /// them again.
+    /// lacks comes from the ring in bulk (one take when `K <= C`); dropping
+    /// the guards parks them again.
     ///
     /// ```
     /// static POOL: iobuf::SmallPool<256> = iobuf::SmallPool::new();
@@ -298,7 +320,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Parks many guards of this cache (the bulk counterpart of dropping
-    /// each one, spilling at most once per `C / 2` guards). Guards of
+    /// each one, spilling at most once per `⌈C / 2⌉` guards). Guards of
     /// another cache are dropped, which parks them there.
     ///
     /// ```
@@ -383,9 +405,20 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     fn refill_for(&self, wanted: usize) -> usize {
         debug_assert_eq!(self.len.get(), 0);
         let count = wanted.clamp(Self::HALF, C);
-        let mut stack = self.stack.get();
-        let taken = self.pool.ring().pop_bulk(&mut stack[..count]);
-        self.stack.set(stack);
+        let slots = self.slots();
+        let mut taken = 0;
+        while taken < count {
+            let mut batch = [0; BATCH];
+            let want = (count - taken).min(BATCH);
+            let got = self.pool.ring().pop_bulk(&mut batch[..want]);
+            for (slot, &index) in slots[taken..].iter().zip(&batch[..got]) {
+                slot.set(index);
+            }
+            taken += got;
+            if got < want {
+                break; // the ring ran dry
+            }
+        }
         self.len.set(taken);
         taken
     }
@@ -397,14 +430,22 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     fn spill(&self, count: usize) {
         let len = self.len.get();
         debug_assert!(count <= len);
-        let mut stack = self.stack.get();
+        let slots = self.slots();
         // The indices leave the cache before the ring sees them, so a panic
         // in `return_batch` (a broken `from_raw` promise) cannot return any
         // of them twice.
         self.len.set(0);
-        return_batch(self.pool.ring(), &stack[..count]);
-        stack.copy_within(count..len, 0);
-        self.stack.set(stack);
+        for start in (0..count).step_by(BATCH) {
+            let end = (start + BATCH).min(count);
+            let mut batch = [0; BATCH];
+            for (index, slot) in batch.iter_mut().zip(&slots[start..end]) {
+                *index = slot.get();
+            }
+            return_batch(self.pool.ring(), &batch[..end - start]);
+        }
+        for kept in count..len {
+            slots[kept - count].set(slots[kept].get());
+        }
         self.len.set(len - count);
     }
 }
@@ -511,7 +552,7 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
 /// let cache = iobuf::LocalCache::<_, 8>::new(&POOL);
 /// let mut burst = cache.try_get_burst::<3>();
 /// burst[1][0] = 7; // buffer 1 of the burst
-/// let index = burst.index(1);
+/// let index = burst.buf_index(1);
 /// let address = POOL.item_ptr(index).unwrap().cast::<u8>().as_ptr();
 /// assert_eq!(address.cast_const(), burst[1].as_ptr());
 /// ```
@@ -534,12 +575,13 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
         self.len == 0
     }
 
-    /// The pool index of buffer `i` of the burst.
+    /// The pool index of buffer `i` of the burst (`burst[i]` is the buffer
+    /// itself).
     ///
     /// # Panics
     ///
     /// If `i >= self.len()`.
-    pub fn index(&self, i: usize) -> BufIndex {
+    pub fn buf_index(&self, i: usize) -> BufIndex {
         BufIndex::from_position(self.indices[..self.len][i])
     }
 

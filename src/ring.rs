@@ -36,14 +36,16 @@
 //! * anything else: `head` moved on since it was read; retry.
 //!
 //! **Push** of `i` reads the stored `tail` (one lap behind the true tail,
-//! see invariant 4): in that form a cursor `(c-1, p)` names the entry that
+//! and up to [`TAIL_LAG`]` - 1` fills behind that, see invariants 3 and 4):
+//! in that form a cursor `(c-1, p)` names the entry that
 //! the fill of `(c, p)` replaces. From there it reads forward over slots
 //! already on their new lap (`Lap(c, _)`: pushes that filled them and left
 //! moving `tail` to a later push) to the first slot `p` still holding
 //! `Lap(c-1, _)`, the entry at cursor `x = (c-1, p)`:
 //! * `head` past `x`: that entry was popped; CAS in `Lap(c, i)`. If that
-//!   makes [`TAIL_LAG`] fills since the stored `tail`, CAS `tail` past them
-//!   (failure means someone already moved it as far).
+//!   makes [`TAIL_LAG`] fills since the stored `tail`, move `tail` past
+//!   them (CAS, retried from the newer value unless other pushes moved it
+//!   as far already).
 //! * `head` not past `x`: the ring holds `N` indices. Once confirmed by a
 //!   CAS of `head` onto itself, this is reported as [`Overflow`]: only a
 //!   caller returning an index it does not hold can cause it.
@@ -83,6 +85,12 @@
 //! | 64 bits (64-bit targets) | 2^31 | 32 | ≈ 2^63 (≈ 2 900 years at 10^8/s) |
 //! | 32 bits (32-bit targets) | 2^20 | 11 | ≈ 2^31 (≈ 21 s at 10^8/s, ≈ 36 min at 10^6/s) |
 //!
+//! Being fooled means: a stalled push whose slot CAS succeeds against a
+//! wrapped slot moves the slot back a lap, and an index ends up both in the
+//! ring and with its holder; a push stalled between finding its slot and
+//! reading `head` may instead see a false [`Overflow`], which the pool
+//! turns into a panic.
+//!
 //! For a capacity that is not a power of two the bound is at least half the
 //! figure shown (`N · 2^(W-k-1)` with `2^(k-1) < N`). On 32-bit targets the
 //! bound is about `2^31` pushes *whatever the capacity*: a smaller pool laps
@@ -101,8 +109,8 @@
 //!    filled only by a push that saw slot `t` filled. `tail` only moves over
 //!    filled slots. Pops take entries in cursor order because `head` does.
 //! 3. The true tail is the stored `tail` plus one lap plus the filled slots
-//!    right after it: at most [`TAIL_LAG`]` - 1` at rest, a few more while
-//!    pushes are under way. True tail minus `head` is the number of indices
+//!    right after it: fewer than [`TAIL_LAG`] (or the capacity) at all
+//!    times, since a push that reads that many moves `tail` first. True tail minus `head` is the number of indices
 //!    in the ring. A pop can take an index whose fill lies beyond the
 //!    stored `tail`, so `head` may be ahead of the stored `tail` plus one
 //!    lap, but never passes a slot that is not filled. [`Ring::len`] reads
@@ -123,12 +131,16 @@
 //! * A push's slot CAS is `Release`: it publishes everything the previous
 //!   owner wrote to the buffer. A pop's slot load is `Acquire` and reads
 //!   that very value, so the new owner sees those writes.
-//! * A pop's `head` CAS is `AcqRel`. Release: a push that later reads a
-//!   `head` past `(c, p)` (an `Acquire` load, through the release sequence
-//!   of later `head` CASes) thereby happens-after this pop's read of the
-//!   slot, so that read cannot see the push's new word (read-write
-//!   coherence): the entry is taken before it is replaced. Acquire: the
-//!   pop happens-after the pops before it, which invariant 2 relies on.
+//! * A pop's `head` CAS is `AcqRel`, and a push's `head` load `Acquire`.
+//!   The pop's claim does not depend on them: it takes an entry only if the
+//!   word it read is on `head`'s lap, and a push's replacement is a lap
+//!   later, so a pop can never claim a replaced entry (the CAS also depends
+//!   on the read, so the two cannot be reordered). What the pair buys is
+//!   the push's check: a push of a held index happens-after the pop that
+//!   handed that index out, which happens-after every earlier pop, so the
+//!   `head` it reads is already past the entry it replaces and a valid push
+//!   never needs the confirming CAS (Acquire on the pop side orders pops
+//!   after the pops before them).
 //! * Cursor loads are `Acquire` and cursor CASes at least `Release`: a
 //!   thread that reads `tail == t` thereby happens-after the fills of all
 //!   earlier positions. A failed CAS is `Relaxed`: its value is discarded.
@@ -148,7 +160,9 @@
 //!
 //! Pop and push are lock-free: a retry happens only when another operation
 //! completed a CAS on the same slot or cursor (or a push found that others
-//! filled slots past `tail`, and moved it). Neither is wait-free. Neither
+//! filled slots past `tail`, and moved it), when the pool flipped a tag bit,
+//! or when a load returned a value that was already stale. Neither is
+//! wait-free. Neither
 //! ever waits for another thread, so both may run in interrupt handlers that
 //! preempt a thread in the middle of an operation on the same ring.
 
@@ -192,7 +206,8 @@ pub const MAX_CAPACITY: usize = 1 << 31;
 #[cfg(not(target_pointer_width = "64"))]
 pub const MAX_CAPACITY: usize = 1 << 20;
 
-/// One ring slot: a cycle-tagged index or an empty marker (see module docs).
+/// One ring slot: the lap and index of the push that last wrote it, and the
+/// pool's tag bit (see module docs).
 pub type Slot = AtomicWord;
 
 /// A push found the ring already holding `capacity` indices: the caller
@@ -500,8 +515,9 @@ impl Ring<[Slot]> {
     /// Finds the slot the next push fills: reads forward from the stored
     /// `tail` over slots already filled on their lap (pushes whose `tail`
     /// move is deferred, see [`TAIL_LAG`]) to the first one still holding
-    /// the previous lap's entry. Moves `tail` itself if it lags by
-    /// [`Geometry::tail_lag`] or more. `None`: the `tail` read was stale.
+    /// the previous lap's entry. `None`: the `tail` read was stale, or
+    /// `tail` lagged by [`Geometry::tail_lag`] and this call moved it; the
+    /// caller reads again either way.
     #[inline]
     fn next_free(&self, geometry: Geometry) -> Option<Free> {
         let tail = self.tail.load(Ordering::Acquire);

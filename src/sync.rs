@@ -10,7 +10,7 @@
 //!
 //! | target pointer width | ring word | why |
 //! |---|---|---|
-//! | 64 bits | `u64` | native 64-bit CAS; ABA needs about 2^62 operations |
+//! | 64 bits | `u64` | native 64-bit CAS; ABA needs about 2^63 operations |
 //! | 32 bits and less | `u32` | the widest CAS thumbv7em and riscv32imac have |
 //!
 //! A 64-bit word on a 32-bit microcontroller would silently become a lock

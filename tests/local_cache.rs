@@ -129,7 +129,7 @@ fn a_burst_takes_the_newest_and_parks_them_all_again() {
     }; // dropped in order: the last one is on top
     let mut burst = cache.try_get_burst::<3>();
     assert_eq!(burst.len(), 3);
-    let taken: Vec<u32> = (0..3).map(|i| burst.index(i).get()).collect();
+    let taken: Vec<u32> = (0..3).map(|i| burst.buf_index(i).get()).collect();
     assert_eq!(taken, [newest[4], newest[3], newest[2]], "not newest first");
     for (i, buf) in burst.iter_mut().enumerate() {
         buf.fill(i as u8 + 1);
@@ -151,7 +151,7 @@ fn a_burst_larger_than_the_cache_comes_and_goes_in_pieces() {
     let cache = LocalCache::<_, 4>::new(&POOL);
     let burst = cache.try_get_burst::<10>();
     assert_eq!(burst.len(), 10);
-    let distinct: HashSet<_> = (0..10).map(|i| burst.index(i)).collect();
+    let distinct: HashSet<_> = (0..10).map(|i| burst.buf_index(i)).collect();
     assert_eq!(distinct.len(), 10);
     assert_eq!(POOL.available(), 6 - cache.len());
     drop(burst);

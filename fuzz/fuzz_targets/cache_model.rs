@@ -154,7 +154,7 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
             Op::GetBurst { c, stamp } => on_side!(self, c, |side, ring, stamps, _shared| {
                 let mut burst = side.cache.try_get_burst::<5>();
                 let taken = burst.len();
-                let indices: Vec<u32> = (0..taken).map(|i| burst.index(i).get()).collect();
+                let indices: Vec<u32> = (0..taken).map(|i| burst.buf_index(i).get()).collect();
                 for (i, (buf, &index)) in burst.iter_mut().zip(&indices).enumerate() {
                     let expected = side.model.take(ring, 5 - i);
                     stamp_checked(index, expected, buf, stamps, stamp);
@@ -168,7 +168,7 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                 if !side.bursts.is_empty() {
                     let burst = side.bursts.swap_remove(usize::from(k) % side.bursts.len());
                     for i in 0..burst.len() {
-                        side.model.park(ring, burst.index(i).get());
+                        side.model.park(ring, burst.buf_index(i).get());
                     }
                 }
             }),
@@ -228,7 +228,7 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
             Op::Count => {
                 for burst in &self.a.bursts {
                     let distinct: BTreeSet<u32> =
-                        (0..burst.len()).map(|i| burst.index(i).get()).collect();
+                        (0..burst.len()).map(|i| burst.buf_index(i).get()).collect();
                     assert_eq!(distinct.len(), burst.len(), "a burst holds a buffer twice");
                 }
                 assert_eq!(self.a.cache.len(), self.a.model.stack.len());

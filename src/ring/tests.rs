@@ -228,18 +228,24 @@ fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
     }
 }
 
-fn crosses_every_wrap<const N: usize>() {
+/// Laps just before the cursor's and the slot's cycle fields wrap.
+fn wrap_laps<const N: usize>() -> [Word; 4] {
     let index_bits = Geometry::of(N).index_bits;
     let last_cursor_cycle = Word::MAX >> index_bits;
     let last_slot_cycle = Word::MAX >> (index_bits + FLAG_BITS);
+    [
+        last_cursor_cycle - 2,
+        last_cursor_cycle,
+        last_slot_cycle - 1,
+        last_slot_cycle,
+    ]
+}
+
+fn crosses_every_wrap<const N: usize>() {
     for seed in 0..3 {
-        for lap in [
-            last_cursor_cycle - 2,
-            last_cursor_cycle,
-            last_slot_cycle - 1,
-            last_slot_cycle,
-        ] {
+        for lap in wrap_laps::<N>() {
             matches_fifo_model_from_lap::<N>(seed, lap);
+            bulk_matches_fifo_model::<N>(seed, lap);
         }
     }
 }
@@ -250,8 +256,10 @@ fn cycle_fields_wrap_cleanly() {
     crosses_every_wrap::<1>();
     crosses_every_wrap::<2>();
     crosses_every_wrap::<3>();
+    crosses_every_wrap::<4>();
     crosses_every_wrap::<5>();
     crosses_every_wrap::<13>();
+    crosses_every_wrap::<37>();
     if !cfg!(miri) {
         crosses_every_wrap::<1000>();
     }
@@ -318,7 +326,8 @@ fn tiny_rings_under_threads_and_tag_flips_keep_every_invariant() {
 }
 
 /// Bulk pops and pushes of random sizes, mixed with single ones, match the
-/// FIFO model exactly, across laps and at the wrap of the cycle fields.
+/// FIFO model exactly, starting from lap `lap` (`cycle_fields_wrap_cleanly`
+/// runs it across the wraps of the cycle fields).
 fn bulk_matches_fifo_model<const N: usize>(seed: u64, lap: Word) {
     let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
