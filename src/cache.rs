@@ -8,9 +8,10 @@
 //! [`try_get`](LocalCache::try_get) pops the most recently returned index
 //! (still hot in this core's cache), dropping a [`CachedGuard`] pushes it
 //! back, and neither executes an atomic instruction. The ring is touched
-//! only in bulk: an empty cache *refills* half its capacity with one
-//! [bulk take](crate::BoundedPool::try_get_bulk), a full cache *spills* its
-//! older half with one bulk return.
+//! only in bulk: an empty cache *refills* half its capacity with
+//! [bulk takes](crate::BoundedPool::try_get_bulk), a full cache *spills* its
+//! older half with bulk returns (up to 32 indices per ring call; one call
+//! for a cache of up to 64).
 //!
 //! # Where a cache lives
 //!
@@ -169,7 +170,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes the most recently cached buffer; when the cache is empty, first
-    /// refills half of it from the pool in one bulk take. Never waits.
+    /// refills half of it from the pool in bulk. Never waits.
     ///
     /// [`PoolEmpty`] means the cache was empty and so was the pool's ring at
     /// one instant during the call; other contexts' caches may still hold
@@ -349,7 +350,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         }
     }
 
-    /// Returns every cached buffer to the pool (one bulk return).
+    /// Returns every cached buffer to the pool (in bulk).
     ///
     /// ```
     /// static POOL: iobuf::NanoPool<8> = iobuf::NanoPool::new();
