@@ -278,7 +278,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             let take = len.min(K - burst.len);
             let newest_first = self.slots()[len - take..len].iter().rev();
             for (slot, cached) in burst.indices[burst.len..].iter_mut().zip(newest_first) {
-                *slot = cached.get();
+                *slot = BufIndex::from_position(cached.get()).get();
             }
             // Invariant 1: the indices moved from the stack to the burst.
             self.len.set(len - take);
@@ -372,7 +372,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// Pushes indices the caller owns, in order; spills the older half
     /// whenever the cache fills up. No user code runs in between, so the
     /// length can stay in a register.
-    fn park_all(&self, indices: &[usize]) {
+    fn park_all(&self, indices: &[u32]) {
         let slots = self.slots();
         let mut len = self.len.get();
         for &index in indices {
@@ -381,7 +381,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
                 self.spill(Self::HALF);
                 len = self.len.get();
             }
-            slots[len].set(index);
+            slots[len].set(index as usize);
             len += 1;
         }
         self.len.set(len);
@@ -560,8 +560,9 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
 #[must_use = "dropping a burst returns its buffers at once"]
 pub struct CachedBurst<'c, 'p, P: Storage, const C: usize, const K: usize> {
     cache: &'c LocalCache<'p, P, C>,
-    /// `indices[..len]`: distinct indices the burst owns (invariant 1).
-    indices: [usize; K],
+    /// `indices[..len]`: distinct indices the burst owns (invariant 1);
+    /// `u32` like [`BufIndex`], half the bytes to move.
+    indices: [u32; K],
     len: usize,
 }
 
@@ -583,7 +584,7 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
     ///
     /// If `i >= self.len()`.
     pub fn buf_index(&self, i: usize) -> BufIndex {
-        BufIndex::from_position(self.indices[..self.len][i])
+        BufIndex::new(self.indices[..self.len][i])
     }
 
     /// The buffers, in burst order.
@@ -593,7 +594,7 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
             // SAFETY: the burst owns `index` exclusively (invariant 1); the
             // item is initialised and outlives the burst, which borrows the
             // cache and so the pool.
-            unsafe { pool.item(index).as_ref() }
+            unsafe { pool.item(index as usize).as_ref() }
         })
     }
 
@@ -604,7 +605,7 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
             // SAFETY: as in `iter`; the indices are distinct, so the items
             // are disjoint (`Storage` contract) and the `&mut`s handed out
             // together never alias; `&mut self` keeps anything else out.
-            unsafe { pool.item(index).as_mut() }
+            unsafe { pool.item(index as usize).as_mut() }
         })
     }
 }
@@ -615,7 +616,7 @@ impl<P: Storage, const C: usize, const K: usize> core::ops::Index<usize>
     type Output = P::Item;
 
     fn index(&self, i: usize) -> &P::Item {
-        let index = self.indices[..self.len][i];
+        let index = self.indices[..self.len][i] as usize;
         // SAFETY: as in `iter`.
         unsafe { self.cache.pool.item(index).as_ref() }
     }
@@ -625,7 +626,7 @@ impl<P: Storage, const C: usize, const K: usize> core::ops::IndexMut<usize>
     for CachedBurst<'_, '_, P, C, K>
 {
     fn index_mut(&mut self, i: usize) -> &mut P::Item {
-        let index = self.indices[..self.len][i];
+        let index = self.indices[..self.len][i] as usize;
         // SAFETY: as in `iter_mut`, for one item.
         unsafe { self.cache.pool.item(index).as_mut() }
     }
