@@ -222,25 +222,14 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// ```
     pub fn try_get_bulk<const K: usize>(&self) -> heapless::Vec<CachedGuard<'_, 'p, P, C>, K> {
         let mut burst = heapless::Vec::new();
-        while !burst.is_full() {
-            let mut len = self.len.get();
-            if len == 0 {
-                len = self.refill_for(K - burst.len());
-                if len == 0 {
-                    break;
-                }
-            }
-            let take = len.min(K - burst.len());
-            for slot in self.slots()[len - take..len].iter().rev() {
-                let guard = CachedGuard {
-                    cache: self,
-                    index: BufIndex::from_position(slot.get()),
-                };
-                // Cannot fail: the loop stops at `K`.
-                let _ = burst.push(guard);
-            }
-            self.len.set(len - take);
-        }
+        self.take_newest(K, |index| {
+            let guard = CachedGuard {
+                cache: self,
+                index: BufIndex::from_position(index),
+            };
+            // Cannot fail: `take_newest` hands out at most `K`.
+            let _ = burst.push(guard);
+        });
         burst
     }
 
@@ -262,29 +251,41 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// assert_eq!(cache.len(), 32);
     /// ```
     pub fn try_get_burst<const K: usize>(&self) -> CachedBurst<'_, 'p, P, C, K> {
-        let mut burst = CachedBurst {
+        let mut indices = [0; K];
+        let mut len = 0;
+        self.take_newest(K, |index| {
+            indices[len] = BufIndex::from_position(index).get();
+            len += 1;
+        });
+        CachedBurst {
             cache: self,
-            indices: [0; K],
-            len: 0,
-        };
-        while burst.len < K {
+            indices,
+            len,
+        }
+    }
+
+    /// Hands up to `wanted` cached indices to `take`, newest first,
+    /// refilling from the ring in bulk whenever the cache runs dry; stops
+    /// early only when the ring is dry too. Each index leaves the stack
+    /// (invariant 1) once `take` has it; `take` must not touch the cache.
+    #[inline]
+    fn take_newest(&self, wanted: usize, mut take: impl FnMut(usize)) {
+        let mut taken = 0;
+        while taken < wanted {
             let mut len = self.len.get();
             if len == 0 {
-                len = self.refill_for(K - burst.len);
+                len = self.refill_for(wanted - taken);
                 if len == 0 {
                     break;
                 }
             }
-            let take = len.min(K - burst.len);
-            let newest_first = self.slots()[len - take..len].iter().rev();
-            for (slot, cached) in burst.indices[burst.len..].iter_mut().zip(newest_first) {
-                *slot = BufIndex::from_position(cached.get()).get();
+            let count = len.min(wanted - taken);
+            for slot in self.slots()[len - count..len].iter().rev() {
+                take(slot.get());
             }
-            // Invariant 1: the indices moved from the stack to the burst.
-            self.len.set(len - take);
-            burst.len += take;
+            self.len.set(len - count);
+            taken += count;
         }
-        burst
     }
 
     /// Takes a buffer, waiting as long as it takes: spins briefly, then
@@ -333,20 +334,13 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// assert_eq!(cache.len(), 16);
     /// ```
     pub fn put_bulk<'c>(&'c self, guards: impl IntoIterator<Item = CachedGuard<'c, 'p, P, C>>) {
-        let slots = self.slots();
         for guard in guards {
             if !core::ptr::eq(guard.cache, self) {
                 drop(guard);
                 continue;
             }
             let guard = ManuallyDrop::new(guard);
-            let mut len = self.len.get();
-            if len == C {
-                self.spill(Self::HALF);
-                len -= Self::HALF;
-            }
-            slots[len].set(guard.index.as_usize());
-            self.len.set(len + 1);
+            self.park(guard.index.as_usize());
         }
     }
 
