@@ -122,8 +122,9 @@ const BATCH: usize = 32;
 /// ```
 pub struct LocalCache<'p, P: Storage, const C: usize> {
     pool: &'p P,
-    /// `stack[..len]`: free indices owned by the cache, newest last.
-    stack: Cell<[usize; C]>,
+    /// `stack[..len]`: free indices owned by the cache, newest last; `u32`
+    /// like [`BufIndex`] (half the bytes of `usize` on 64-bit targets).
+    stack: Cell<[u32; C]>,
     len: Cell<usize>,
 }
 
@@ -199,7 +200,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         self.len.set(len);
         Ok(CachedGuard {
             cache: self,
-            index: BufIndex::from_position(index),
+            index: BufIndex::new(index),
         })
     }
 
@@ -225,7 +226,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         self.take_newest(K, |index| {
             let guard = CachedGuard {
                 cache: self,
-                index: BufIndex::from_position(index),
+                index: BufIndex::new(index),
             };
             // Cannot fail: `take_newest` hands out at most `K`.
             let _ = burst.push(guard);
@@ -235,8 +236,11 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     /// Takes up to `K` buffers as one [`CachedBurst`] (fewer only when the
     /// cache and the pool's ring ran dry): the cheapest way to move many
-    /// buffers, with no guard per buffer. Dropping the burst parks all of
-    /// them again in one go.
+    /// buffers, with no guard per buffer. Buffer 0 is the most recently
+    /// parked one. Dropping the burst parks all of them again in one go,
+    /// buffer 0 on top, so a burst taken and dropped whole leaves the
+    /// cache as it found it. When the cache holds `K` or more, taking and
+    /// parking are each one copy of `K` indices.
     ///
     /// ```
     /// static POOL: iobuf::SmallPool<256> = iobuf::SmallPool::new();
@@ -252,15 +256,30 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// ```
     pub fn try_get_burst<const K: usize>(&self) -> CachedBurst<'_, 'p, P, C, K> {
         let mut indices = [0; K];
-        let mut len = 0;
+        let len = self.len.get();
+        if let Some(top) = len.checked_sub(K) {
+            // The common case: the cache holds the whole burst, which takes
+            // the top `K` entries as they lie (stack order, newest last).
+            for (index, slot) in indices.iter_mut().zip(&self.slots()[top..len]) {
+                *index = slot.get();
+            }
+            self.len.set(top);
+            return CachedBurst {
+                cache: self,
+                indices,
+                len: K,
+            };
+        }
+        let mut taken = 0;
         self.take_newest(K, |index| {
-            indices[len] = BufIndex::from_position(index).get();
-            len += 1;
+            indices[taken] = index;
+            taken += 1;
         });
+        indices[..taken].reverse(); // newest first -> stack order
         CachedBurst {
             cache: self,
             indices,
-            len,
+            len: taken,
         }
     }
 
@@ -269,7 +288,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// early only when the ring is dry too. Each index leaves the stack
     /// (invariant 1) once `take` has it; `take` must not touch the cache.
     #[inline]
-    fn take_newest(&self, wanted: usize, mut take: impl FnMut(usize)) {
+    fn take_newest(&self, wanted: usize, mut take: impl FnMut(u32)) {
         let mut taken = 0;
         while taken < wanted {
             let mut len = self.len.get();
@@ -317,7 +336,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     pub fn put(&self, guard: Guard<'p, P>) {
         if core::ptr::eq(*guard.pool(), self.pool) {
             let (_, index) = guard.into_parts();
-            self.park(index.as_usize());
+            self.park(index.get());
         }
     }
 
@@ -340,7 +359,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
                 continue;
             }
             let guard = ManuallyDrop::new(guard);
-            self.park(guard.index.as_usize());
+            self.park(guard.index.get());
         }
     }
 
@@ -359,7 +378,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         self.spill(self.len.get());
     }
 
-    fn slots(&self) -> &[Cell<usize>; C] {
+    fn slots(&self) -> &[Cell<u32>; C] {
         self.stack.as_array_of_cells()
     }
 
@@ -369,13 +388,21 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     fn park_all(&self, indices: &[u32]) {
         let slots = self.slots();
         let mut len = self.len.get();
+        if let Some(room) = slots.get(len..len + indices.len()) {
+            // The common case: everything fits, one straight copy.
+            for (slot, &index) in room.iter().zip(indices) {
+                slot.set(index);
+            }
+            self.len.set(len + indices.len());
+            return;
+        }
         for &index in indices {
             if len == C {
                 self.len.set(len);
                 self.spill(Self::HALF);
                 len = self.len.get();
             }
-            slots[len].set(index as usize);
+            slots[len].set(index);
             len += 1;
         }
         self.len.set(len);
@@ -383,7 +410,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     /// Pushes an index the caller owns; spills the older half when full.
     #[inline]
-    fn park(&self, index: usize) {
+    fn park(&self, index: u32) {
         let mut len = self.len.get();
         if len == C {
             self.spill(Self::HALF);
@@ -407,7 +434,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             let want = (count - taken).min(BATCH);
             let got = self.pool.ring().pop_bulk(&mut batch[..want]);
             for (slot, &index) in slots[taken..].iter().zip(&batch[..got]) {
-                slot.set(index);
+                // Ring indices are below the capacity, which fits in `u32`.
+                slot.set(BufIndex::from_position(index).get());
             }
             taken += got;
             if got < want {
@@ -434,7 +462,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             let end = (start + BATCH).min(count);
             let mut batch = [0; BATCH];
             for (index, slot) in batch.iter_mut().zip(&slots[start..end]) {
-                *index = slot.get();
+                *index = BufIndex::new(slot.get()).as_usize();
             }
             return_batch(self.pool.ring(), &batch[..end - start]);
         }
@@ -524,7 +552,7 @@ impl<P: Storage, const C: usize> DerefMut for CachedGuard<'_, '_, P, C> {
 impl<P: Storage, const C: usize> Drop for CachedGuard<'_, '_, P, C> {
     #[inline]
     fn drop(&mut self) {
-        self.cache.park(self.index.as_usize());
+        self.cache.park(self.index.get());
     }
 }
 
@@ -554,8 +582,9 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
 #[must_use = "dropping a burst returns its buffers at once"]
 pub struct CachedBurst<'c, 'p, P: Storage, const C: usize, const K: usize> {
     cache: &'c LocalCache<'p, P, C>,
-    /// `indices[..len]`: distinct indices the burst owns (invariant 1);
-    /// `u32` like [`BufIndex`], half the bytes to move.
+    /// `indices[..len]`: distinct indices the burst owns (invariant 1), in
+    /// the cache's stack order: `indices[len - 1]` is the newest, buffer 0
+    /// of the burst. Taking and parking are then straight copies.
     indices: [u32; K],
     len: usize,
 }
@@ -578,13 +607,24 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
     ///
     /// If `i >= self.len()`.
     pub fn buf_index(&self, i: usize) -> BufIndex {
-        BufIndex::new(self.indices[..self.len][i])
+        BufIndex::new(self.raw(i))
+    }
+
+    /// The index of buffer `i` (stored newest last, see `indices`).
+    fn raw(&self, i: usize) -> u32 {
+        assert!(i < self.len, "buffer {i} of a burst of {}", self.len);
+        self.indices[self.len - 1 - i]
+    }
+
+    /// The indices in burst order (newest first).
+    fn in_order(&self) -> impl ExactSizeIterator<Item = &u32> + DoubleEndedIterator {
+        self.indices[..self.len].iter().rev()
     }
 
     /// The buffers, in burst order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &P::Item> {
         let pool = self.cache.pool;
-        self.indices[..self.len].iter().map(move |&index| {
+        self.in_order().map(move |&index| {
             // SAFETY: the burst owns `index` exclusively (invariant 1); the
             // item is initialised and outlives the burst, which borrows the
             // cache and so the pool.
@@ -595,7 +635,7 @@ impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
     /// The buffers, mutably, in burst order.
     pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = &mut P::Item> {
         let pool = self.cache.pool;
-        self.indices[..self.len].iter().map(move |&index| {
+        self.in_order().map(move |&index| {
             // SAFETY: as in `iter`; the indices are distinct, so the items
             // are disjoint (`Storage` contract) and the `&mut`s handed out
             // together never alias; `&mut self` keeps anything else out.
@@ -610,7 +650,7 @@ impl<P: Storage, const C: usize, const K: usize> core::ops::Index<usize>
     type Output = P::Item;
 
     fn index(&self, i: usize) -> &P::Item {
-        let index = self.indices[..self.len][i] as usize;
+        let index = self.raw(i) as usize;
         // SAFETY: as in `iter`.
         unsafe { self.cache.pool.item(index).as_ref() }
     }
@@ -620,13 +660,15 @@ impl<P: Storage, const C: usize, const K: usize> core::ops::IndexMut<usize>
     for CachedBurst<'_, '_, P, C, K>
 {
     fn index_mut(&mut self, i: usize) -> &mut P::Item {
-        let index = self.indices[..self.len][i] as usize;
+        let index = self.raw(i) as usize;
         // SAFETY: as in `iter_mut`, for one item.
         unsafe { self.cache.pool.item(index).as_mut() }
     }
 }
 
 impl<P: Storage, const C: usize, const K: usize> Drop for CachedBurst<'_, '_, P, C, K> {
+    /// Parks the buffers in stack order, so buffer 0 ends on top: a burst
+    /// handed back whole leaves the cache's order as it found it.
     fn drop(&mut self) {
         let len = core::mem::take(&mut self.len);
         self.cache.park_all(&self.indices[..len]);
@@ -635,8 +677,14 @@ impl<P: Storage, const C: usize, const K: usize> Drop for CachedBurst<'_, '_, P,
 
 impl<P: Storage, const C: usize, const K: usize> fmt::Debug for CachedBurst<'_, '_, P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct InOrder<'a>(&'a [u32]);
+        impl fmt::Debug for InOrder<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.iter().rev()).finish()
+            }
+        }
         f.debug_struct("CachedBurst")
-            .field("indices", &&self.indices[..self.len])
+            .field("indices", &InOrder(&self.indices[..self.len]))
             .finish()
     }
 }

@@ -136,12 +136,21 @@ fn a_burst_takes_the_newest_and_parks_them_all_again() {
     }
     assert_eq!(burst[2][63], 3);
     assert_eq!(cache.len(), 8 - 3);
+    assert_eq!(
+        format!("{burst:?}"),
+        format!("CachedBurst {{ indices: {taken:?} }}")
+    );
     drop(burst);
     assert_eq!(cache.len(), 8);
-    let again = cache.try_get().unwrap();
+    let again = cache.try_get_burst::<3>();
+    let order: Vec<u32> = (0..3).map(|i| again.buf_index(i).get()).collect();
+    assert_eq!(
+        order, taken,
+        "a burst handed back whole changed the cache's order"
+    );
     assert!(
-        again.iter().all(|&b| b == 3),
-        "the last of the burst is on top"
+        again[0].iter().all(|&b| b == 1),
+        "the first of the burst is not on top"
     );
 }
 

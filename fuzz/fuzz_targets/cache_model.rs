@@ -167,7 +167,8 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
             Op::DropBurst { c, k } => on_side!(self, c, |side, ring, _stamps, _shared| {
                 if !side.bursts.is_empty() {
                     let burst = side.bursts.swap_remove(usize::from(k) % side.bursts.len());
-                    for i in 0..burst.len() {
+                    // Parked newest last, so buffer 0 ends on top again.
+                    for i in (0..burst.len()).rev() {
                         side.model.park(ring, burst.buf_index(i).get());
                     }
                 }
