@@ -17,6 +17,12 @@ use loom::sync::atomic::AtomicBool;
 use loom::thread;
 use std::vec::Vec;
 
+/// An index taken by [`Model::take`], with the `head` hint its pop gave.
+struct Held {
+    index: usize,
+    hint: HeadHint,
+}
+
 /// A ring plus one "held by someone" flag per index.
 struct Model<const N: usize> {
     ring: Ring<[Slot; N]>,
@@ -35,23 +41,24 @@ impl<const N: usize> Model<N> {
         &self.ring
     }
 
-    /// Pops, asserting success and that nobody else holds the index.
-    fn take(&self) -> usize {
-        let index = self
+    /// Pops, asserting success and that nobody else holds the index, the
+    /// way a guard does (keeping the `head` hint for the return).
+    fn take(&self) -> Held {
+        let (index, hint) = self
             .ring()
-            .pop()
+            .pop_hinted()
             .expect("pop failed while an index was free");
         assert!(
             !self.held[index].swap(true, Ordering::Relaxed),
             "index {index} held twice"
         );
-        index
+        Held { index, hint }
     }
 
-    fn give(&self, index: usize) {
-        assert!(self.held[index].swap(false, Ordering::Relaxed));
+    fn give(&self, held: Held) {
+        assert!(self.held[held.index].swap(false, Ordering::Relaxed));
         self.ring()
-            .push(index)
+            .push_hinted(held.index, held.hint)
             .expect("push of a held index overflowed");
     }
 
@@ -158,7 +165,7 @@ fn deferred_tail_moves_race() {
     model("deferred_tail_moves_race", || {
         const { assert!(5 > TAIL_LAG) };
         let m = Model::<5>::full();
-        let held: Vec<usize> = (0..4).map(|_| m.take()).collect();
+        let held: Vec<Held> = (0..4).map(|_| m.take()).collect();
         let other = {
             let m = m.clone();
             thread::spawn(move || {
@@ -291,9 +298,9 @@ impl<const N: usize> Buffers<N> {
     /// buffer, and returns it.
     fn use_one(&self, stamp: usize) {
         let ring: &Ring<[Slot]> = &self.ring;
-        let index = loop {
-            match ring.pop() {
-                Some(index) => break index,
+        let (index, hint) = loop {
+            match ring.pop_hinted() {
+                Some(popped) => break popped,
                 None => thread::yield_now(),
             }
         };
@@ -302,7 +309,8 @@ impl<const N: usize> Buffers<N> {
             assert_ne!(*buffer, usize::MAX);
             *buffer = stamp;
         });
-        ring.push(index).expect("push of a held index overflowed");
+        ring.push_hinted(index, hint)
+            .expect("push of a held index overflowed");
     }
 
     /// Like `use_one`, through `pop_bulk` (up to 2) and `push_bulk`.

@@ -160,6 +160,36 @@ fn cursor_order_holds_across_the_cycle_wrap() {
     }
 }
 
+/// `passed`, on cursors cut to 32 bits, answers like `precedes` whenever the
+/// two cursors are less than a lap apart: the case of every guard returned
+/// within a lap of its pop. Checked across the wraps of both the cut and
+/// the full cursor.
+#[test]
+fn head_hints_order_like_cursors_within_a_lap() {
+    for capacity in [1usize, 2, 3, 1000, 1024, MAX_CAPACITY] {
+        let geometry = Geometry::of(capacity);
+        let k = geometry.index_bits;
+        let cut_wrap = (Word::from(u32::MAX) >> k) << k; // last cycle of the cut
+        let full_wrap = (Word::MAX >> k) << k;
+        for start in [0, cut_wrap, full_wrap] {
+            let mut a = start;
+            for _ in 0..3.min(capacity) + 2 {
+                let mut b = a;
+                for _ in 0..capacity.min(40) {
+                    let hint = HeadHint::of(b);
+                    assert_eq!(
+                        geometry.passed(a, hint),
+                        geometry.precedes(a, b),
+                        "capacity {capacity}: {a:#x} vs {b:#x}"
+                    );
+                    b = geometry.advance(b);
+                }
+                a = geometry.advance(a);
+            }
+        }
+    }
+}
+
 /// A push that filled the last slot of a lap but has not moved `tail`,
 /// while a pop claims that very index and moves `head` into the next lap:
 /// `head` is then ahead of the stored `tail`, and the ring is empty.
@@ -205,24 +235,42 @@ fn full_ring_at_lap<const N: usize>(lap: Word) -> Ring<[Slot; N]> {
 }
 
 /// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
-/// overflow against a model from there.
+/// overflow against a model from there. Indices go back with the `head`
+/// hint of their pop (as guards return them) or without one; a push into
+/// the full ring carries the newest hint there is, the one most likely to
+/// vouch wrongly, and must still overflow.
 fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
     let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
     let mut model: VecDeque<usize> = (0..N).collect();
-    let mut held: Vec<usize> = Vec::new();
+    let mut held: Vec<(usize, HeadHint)> = Vec::new();
+    let mut newest_hint = ring.head_hint();
     let mut rng = Lcg(seed);
     for _ in 0..10 * N + 100 {
         if rng.below(2) == 0 {
-            let taken = ring.pop();
-            assert_eq!(taken, model.pop_front(), "lap {lap:#x}");
-            held.extend(taken);
-        } else if let Some(i) = (!held.is_empty()).then(|| held.swap_remove(rng.below(held.len())))
+            let taken = ring.pop_hinted();
+            assert_eq!(taken.map(|(i, _)| i), model.pop_front(), "lap {lap:#x}");
+            if let Some((i, hint)) = taken {
+                held.push((i, hint));
+                newest_hint = hint;
+            }
+        } else if let Some((i, hint)) =
+            (!held.is_empty()).then(|| held.swap_remove(rng.below(held.len())))
         {
-            ring.push(i).unwrap();
+            if rng.below(2) == 0 {
+                ring.push_hinted(i, hint).unwrap();
+            } else {
+                ring.push(i).unwrap();
+            }
             model.push_back(i);
         } else {
             assert_eq!(ring.push(0), Err(Overflow), "lap {lap:#x}");
+            assert_eq!(
+                ring.push_hinted(0, newest_hint),
+                Err(Overflow),
+                "lap {lap:#x}"
+            );
+            assert_eq!(ring.push_hinted(0, ring.head_hint()), Err(Overflow));
         }
         assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
     }
