@@ -66,6 +66,7 @@
 use crate::backoff::{Adapt, DefaultAdapt, wait_for};
 use crate::guard::sealed::Storage;
 use crate::guard::{Guard, Handle, return_batch};
+use crate::ring::HeadHint;
 use crate::{BufIndex, PoolEmpty};
 use core::cell::Cell;
 use core::fmt;
@@ -126,6 +127,9 @@ pub struct LocalCache<'p, P: Storage, const C: usize> {
     /// like [`BufIndex`] (half the bytes of `usize` on 64-bit targets).
     stack: Cell<[u32; C]>,
     len: Cell<usize>,
+    /// `head` as of the last refill, for guards turned into pool guards
+    /// (`into_shared`), so that the conversion reads no shared line.
+    head_hint: Cell<HeadHint>,
 }
 
 impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
@@ -147,6 +151,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             pool,
             stack: Cell::new([0; C]),
             len: Cell::new(0),
+            head_hint: Cell::new(HeadHint::ORIGIN),
         }
     }
 
@@ -443,6 +448,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             }
         }
         self.len.set(taken);
+        self.head_hint.set(self.pool.ring().head_hint());
         taken
     }
 
@@ -519,9 +525,11 @@ impl<'p, P: Storage, const C: usize> CachedGuard<'_, 'p, P, C> {
     /// ```
     pub fn into_shared(self) -> Guard<'p, P> {
         let this = ManuallyDrop::new(self);
+        let cache = this.cache;
         // SAFETY: this guard owned `index` exclusively (invariant 1) and is
-        // never dropped, so the ownership moves to the new handle alone.
-        unsafe { Handle::new(this.cache.pool, this.index) }
+        // never dropped, so the ownership moves to the new handle alone; the
+        // hint is a value `head` held.
+        unsafe { Handle::popped(cache.pool, this.index, cache.head_hint.get()) }
     }
 
     /// Gives up the guard for a bare index, like

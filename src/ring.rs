@@ -248,9 +248,13 @@ pub(crate) struct Overflow;
 /// [`Ring::push_hinted`]). Truncated to 32 bits so that a guard stays two
 /// words on 64-bit targets.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct HeadHint(u32);
+pub(crate) struct HeadHint(pub(crate) u32);
 
 impl HeadHint {
+    /// The value every ring's `head` starts from: valid for any ring, and
+    /// stale once `head` has gone a lap.
+    pub(crate) const ORIGIN: Self = Self(0);
+
     fn of(head: Word) -> Self {
         Self(low_32_bits(head))
     }
