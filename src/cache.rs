@@ -127,8 +127,10 @@ pub struct LocalCache<'p, P: Storage, const C: usize> {
     /// like [`BufIndex`] (half the bytes of `usize` on 64-bit targets).
     stack: Cell<[u32; C]>,
     len: Cell<usize>,
-    /// `head` as of the last refill, for guards turned into pool guards
-    /// (`into_shared`), so that the conversion reads no shared line.
+    /// `head` as of the last refill or spill, for guards turned into pool
+    /// guards (`into_shared`), so that the conversion reads no shared line.
+    /// Stale in a cache that neither refills nor spills for long: the
+    /// returns of such guards then read `head` (see `Ring::push_hinted`).
     head_hint: Cell<HeadHint>,
 }
 
@@ -476,6 +478,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             slots[kept - count].set(slots[kept].get());
         }
         self.len.set(len - count);
+        self.head_hint.set(self.pool.ring().head_hint());
     }
 }
 

@@ -79,8 +79,9 @@ pub struct Handle<R: Deref<Target: Storage>> {
 }
 
 /// What a handle knows of its buffer: the index, and a value the ring's
-/// `head` held since the buffer left the ring, which lets the return skip
-/// reading `head` (see `Ring::push_hinted`).
+/// `head` held (for a guard from `try_get`, the one its get moved `head`
+/// to), which lets the return skip reading `head` (see
+/// `Ring::push_hinted`).
 ///
 /// On 64-bit targets both halves share one `u64`, so a guard is written and
 /// moved as two whole words. As two `u32` fields, the compiler wrote them

@@ -56,15 +56,23 @@
 //! pop writes, so the read waits for it (measured on one thread, back to
 //! back: a get and return took 23–24 ns with the read, 20–22 ns without).
 //! But a caller that
-//! keeps any value `head` held since its index left the ring, a
-//! [`HeadHint`], can often skip it: `head` only grows, so a hint past `x`
-//! proves `head` past `x`. Guards keep the value their pop moved `head` to
-//! ([`Ring::pop_hinted`]); a buffer returned within a lap of being taken,
-//! the usual case, is proved this way. Only when the hint does not prove it
-//! does [`Ring::push_hinted`] read `head` as above. A push of a held index
+//! keeps some value `head` held, a [`HeadHint`], can often skip it: `head`
+//! only grows, so a hint past `x` proves `head` past `x`. Guards keep the
+//! value their pop moved `head` to ([`Ring::pop_hinted`]). Since the true
+//! tail is `x` plus one lap, that proves the case whenever fewer gets
+//! happened since the guard's own get than buffers are out at its return:
+//! always for one thread getting and returning, most of the time for a few
+//! threads sharing a large pool. Only when the hint does not prove it does
+//! [`Ring::push_hinted`] read `head` as above. A push of a held index
 //! always finds `head` past `x` (the ring holds fewer than `N` indices
 //! while the caller holds one), so a hint never changes what a valid push
-//! does; it only skips a check that cannot fail.
+//! does; it only skips a check that cannot fail there.
+//!
+//! For the same reason a valid hint is never more than one lap ahead of
+//! `x` (`x` is the true tail minus a lap, and the tail is never behind
+//! `head`), and a hint is only believed inside that window: from one step
+//! to one lap ahead of `x` (see [`Geometry::passed`]). A hint outside it,
+//! e.g. one kept by a guard held for a long time, reads `head` instead.
 //!
 //! A push that reads [`TAIL_LAG`] filled slots moves `tail` past them
 //! itself before going on, so no push reads more than that. This is also
@@ -72,9 +80,9 @@
 //! nobody, the next one reads past its slot.
 //!
 //! A pop costs one read-modify-write (the `head` CAS); a push one (the slot
-//! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes, and with a head hint
-//! that proves its case it reads neither `head` nor anything a pop writes. A bulk pop of a run of
-//! `m` full slots reads them and moves `head` over all of them with one
+//! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes; with a head hint that
+//! proves its case it does not read `head`. A bulk pop of a run of `m` full
+//! slots reads them and moves `head` over all of them with one
 //! CAS; a bulk push of `m` costs `m + 1`.
 //!
 //! # Why no CAS succeeds across laps (the Go original's defect)
@@ -107,11 +115,16 @@
 //! turns into a panic.
 //!
 //! A [`HeadHint`] keeps the low 32 bits of a cursor, a cycle field of
-//! `32 - k` bits: a hint older than half its range (`2^(31-k)` laps, about
-//! `2^31` pops at any capacity) may vouch for an entry it has not passed.
-//! That can only hide an [`Overflow`], i.e. a broken `from_raw` promise, made
-//! through a guard held that long; a valid push is not affected, and a
-//! guard re-entered from raw form reads a fresh hint.
+//! `32 - k` bits, so its values repeat every `2^(32-k)` laps: every
+//! `N · 2^(32-k)` pops, more than `2^31` at any capacity. A hint that is
+//! stale by a multiple of that period, to within one lap, lands in the
+//! window of the previous paragraph and vouches for an entry it has not
+//! passed. That matters only for a push into a full ring, which takes a
+//! broken `from_raw` promise somewhere (a buffer re-entered twice) and then
+//! a return through a guard whose hint is that stale. The push then
+//! overwrites an entry still in the ring instead of reporting
+//! [`Overflow`]: that index is lost, and pops at its slot find neither lap
+//! they expect and retry for ever. A valid push is never affected.
 //!
 //! For a capacity that is not a power of two the bound is at least half the
 //! figure shown (`N · 2^(W-k-1)` with `2^(k-1) < N`). On 32-bit targets the
@@ -242,7 +255,8 @@ pub type Slot = AtomicWord;
 pub(crate) struct Overflow;
 
 /// A lower bound of `head`, kept by whoever holds a popped index: the low
-/// 32 bits of a value `head` held before the push that uses it. `head` only
+/// 32 bits of a value `head` held before the push that uses it (any value
+/// will do; the later, the more often it proves its case). `head` only
 /// grows, so an entry the hint has passed has been popped, and a push that
 /// replaces it needs no read of `head` to know the ring is not full (see
 /// [`Ring::push_hinted`]). Truncated to 32 bits so that a guard stays two
@@ -361,22 +375,23 @@ impl Geometry {
         }
     }
 
-    /// Whether `hint`, the low 32 bits of a value `head` held, is past
-    /// `cursor`: [`precedes`](Self::precedes) on cursors cut to 32 bits,
-    /// whose cycle field keeps `32 - k` bits (at least one). Conservative:
-    /// across more than half that field's range it may answer either way,
-    /// which the caller only uses to skip a check (see
-    /// [`Ring::push_hinted`]).
+    /// Whether `hint`, the low 32 bits of a value `head` held, proves
+    /// `head` past `cursor`: whether, on cursors cut to 32 bits (a cycle
+    /// field of `32 - k` bits, at least one), the hint is one step to one
+    /// lap ahead of `cursor`. That window is where every hint that proves
+    /// anything for a valid push lies (module docs, "Head hints"); a hint
+    /// anywhere else, behind `cursor` or stale, answers `false` except when
+    /// stale by a whole number of cut periods (the bound in the module
+    /// docs).
     fn passed(self, cursor: Word, hint: HeadHint) -> bool {
         let k = self.index_bits;
         let (a, b) = (low_32_bits(cursor), hint.0);
         let position_mask = (1u32 << k).wrapping_sub(1);
-        let cycle_mask = u32::MAX >> k;
-        let laps = (b >> k).wrapping_sub(a >> k) & cycle_mask;
-        if laps == 0 {
-            a & position_mask < b & position_mask
-        } else {
-            laps <= cycle_mask >> 1
+        let (position_a, position_b) = (a & position_mask, b & position_mask);
+        match (b >> k).wrapping_sub(a >> k) & (u32::MAX >> k) {
+            0 => position_a < position_b,
+            1 => position_b <= position_a,
+            _ => false,
         }
     }
 
@@ -560,13 +575,12 @@ impl Ring<[Slot]> {
     }
 
     /// [`push`](Self::push) of an index whose holder kept a [`HeadHint`]: a
-    /// value `head` held after the index left the ring (what
-    /// [`pop_hinted`](Self::pop_hinted) returned, or a later read of
-    /// [`head_hint`](Self::head_hint)). When the hint is already past the
-    /// entry the push replaces, that entry was popped and the ring cannot be
-    /// full, so the push skips reading `head`: for an index held briefly,
-    /// the usual case, a return then touches neither `head`'s cache line
-    /// nor waits on it.
+    /// value `head` held (what [`pop_hinted`](Self::pop_hinted) returned, or
+    /// a read of [`head_hint`](Self::head_hint)). When the hint is already
+    /// past the entry the push replaces, that entry was popped and the ring
+    /// cannot be full, so the push skips reading `head`: for an index held
+    /// briefly, the usual case, a return then neither touches `head`'s
+    /// cache line nor waits on it.
     #[inline]
     pub(crate) fn push_hinted(&self, index: usize, hint: HeadHint) -> Result<(), Overflow> {
         self.push_after(index, Some(hint))

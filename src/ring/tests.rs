@@ -160,33 +160,100 @@ fn cursor_order_holds_across_the_cycle_wrap() {
     }
 }
 
-/// `passed`, on cursors cut to 32 bits, answers like `precedes` whenever the
-/// two cursors are less than a lap apart: the case of every guard returned
-/// within a lap of its pop. Checked across the wraps of both the cut and
-/// the full cursor.
+/// The cursor `(cycle, position)`, the cycle taken modulo its field.
+fn cursor_at(geometry: Geometry, cycle: Word, position: usize) -> Word {
+    (cycle & (Word::MAX >> geometry.index_bits)) << geometry.index_bits | position as Word
+}
+
+/// Cursors around lap boundaries over `laps` laps from `(cycle, 0)`, each
+/// with its step count from there: every position for small rings, the
+/// first and last three of each lap for large ones.
+fn cursors_around_laps(geometry: Geometry, cycle: Word, laps: usize) -> Vec<(usize, Word)> {
+    let n = geometry.capacity;
+    let positions: Vec<usize> = if n <= 16 {
+        (0..n).collect()
+    } else {
+        [0, 1, 2, n - 3, n - 2, n - 1].into()
+    };
+    let mut cursors = Vec::new();
+    for lap in 0..laps {
+        for &position in &positions {
+            let cursor = cursor_at(geometry, cycle.wrapping_add(lap as Word), position);
+            cursors.push((lap * n + position, cursor));
+        }
+    }
+    cursors
+}
+
+/// `passed` believes a hint exactly when it is one step to one lap ahead
+/// of the cursor, the window of every valid proof, and never for a hint
+/// behind it: checked around lap boundaries, across the wrap of the
+/// 32-bit cut and of the full cursor, at capacities from 1 to the maximum.
 #[test]
-fn head_hints_order_like_cursors_within_a_lap() {
-    for capacity in [1usize, 2, 3, 1000, 1024, MAX_CAPACITY] {
+fn head_hints_are_believed_only_within_one_lap_ahead() {
+    for capacity in [
+        1usize,
+        2,
+        3,
+        5,
+        8,
+        13,
+        1000,
+        1024,
+        MAX_CAPACITY / 2 + 1,
+        MAX_CAPACITY,
+    ] {
         let geometry = Geometry::of(capacity);
         let k = geometry.index_bits;
-        let cut_wrap = (Word::from(u32::MAX) >> k) << k; // last cycle of the cut
-        let full_wrap = (Word::MAX >> k) << k;
-        for start in [0, cut_wrap, full_wrap] {
-            let mut a = start;
-            for _ in 0..3.min(capacity) + 2 {
-                let mut b = a;
-                for _ in 0..capacity.min(40) {
-                    let hint = HeadHint::of(b);
+        let cut_period = Word::from(u32::MAX >> k) + 1; // laps in the cut cycle field
+        let full_period_last = Word::MAX >> k;
+        for start in [0, cut_period.wrapping_sub(2), full_period_last - 1] {
+            // Spans shorter than the cut period minus the window: beyond it
+            // hints alias (the other test).
+            let laps = 4.min(usize::try_from(cut_period - 1).unwrap_or(4));
+            let cursors = cursors_around_laps(geometry, start, laps);
+            for &(step_a, a) in &cursors {
+                for &(step_b, b) in &cursors {
+                    let ahead = step_b as i64 - step_a as i64;
                     assert_eq!(
-                        geometry.passed(a, hint),
-                        geometry.precedes(a, b),
-                        "capacity {capacity}: {a:#x} vs {b:#x}"
+                        geometry.passed(a, HeadHint::of(b)),
+                        ahead > 0 && ahead <= capacity as i64,
+                        "capacity {capacity}: cursor {a:#x}, hint {b:#x} ({ahead} steps ahead)"
                     );
-                    b = geometry.advance(b);
                 }
-                a = geometry.advance(a);
             }
         }
+    }
+}
+
+/// A stale hint is not believed, however many laps behind it is, except a
+/// whole number of cut periods (the bound the module docs give): pins both.
+#[test]
+fn stale_head_hints_are_believed_only_a_whole_cut_period_late() {
+    for capacity in [1usize, 3, 1024, MAX_CAPACITY] {
+        let geometry = Geometry::of(capacity);
+        let k = geometry.index_bits;
+        let cut_period = Word::from(u32::MAX >> k) + 1;
+        let cursor = cursor_at(geometry, cut_period * 3 + 7, capacity / 2);
+        let cycle = geometry.cycle(cursor);
+        let hint_at = |laps_behind: Word, position: usize| {
+            let hint_cycle = cycle.wrapping_sub(laps_behind);
+            HeadHint::of(cursor_at(geometry, hint_cycle, position))
+        };
+        for laps_behind in [1, 2, 3, 17, cut_period / 2, cut_period - 2, cut_period + 2] {
+            let r = laps_behind % cut_period;
+            if r == 0 || r == cut_period - 1 {
+                continue; // a whole period, give or take the one-lap window
+            }
+            for position in [0, capacity / 2, capacity - 1] {
+                assert!(
+                    !geometry.passed(cursor, hint_at(laps_behind, position)),
+                    "capacity {capacity}: a hint {laps_behind} laps behind was believed"
+                );
+            }
+        }
+        // One lap short of a whole period behind is one lap ahead once cut.
+        assert!(geometry.passed(cursor, hint_at(cut_period - 1, 0)));
     }
 }
 
@@ -237,14 +304,14 @@ fn full_ring_at_lap<const N: usize>(lap: Word) -> Ring<[Slot; N]> {
 /// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
 /// overflow against a model from there. Indices go back with the `head`
 /// hint of their pop (as guards return them) or without one; a push into
-/// the full ring carries the newest hint there is, the one most likely to
-/// vouch wrongly, and must still overflow.
+/// the full ring must still overflow with the newest hint there is and
+/// with one two laps stale.
 fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
     let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
     let mut model: VecDeque<usize> = (0..N).collect();
     let mut held: Vec<(usize, HeadHint)> = Vec::new();
-    let mut newest_hint = ring.head_hint();
+    let mut hints = vec![ring.head_hint()]; // every pop's, oldest first
     let mut rng = Lcg(seed);
     for _ in 0..10 * N + 100 {
         if rng.below(2) == 0 {
@@ -252,7 +319,7 @@ fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
             assert_eq!(taken.map(|(i, _)| i), model.pop_front(), "lap {lap:#x}");
             if let Some((i, hint)) = taken {
                 held.push((i, hint));
-                newest_hint = hint;
+                hints.push(hint);
             }
         } else if let Some((i, hint)) =
             (!held.is_empty()).then(|| held.swap_remove(rng.below(held.len())))
@@ -265,15 +332,28 @@ fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
             model.push_back(i);
         } else {
             assert_eq!(ring.push(0), Err(Overflow), "lap {lap:#x}");
-            assert_eq!(
-                ring.push_hinted(0, newest_hint),
-                Err(Overflow),
-                "lap {lap:#x}"
-            );
+            let newest = hints[hints.len() - 1];
+            assert_eq!(ring.push_hinted(0, newest), Err(Overflow), "lap {lap:#x}");
+            if let Some(i) = hints.len().checked_sub(2 * N + 1) {
+                assert_eq!(ring.push_hinted(0, hints[i]), Err(Overflow), "lap {lap:#x}");
+            }
             assert_eq!(ring.push_hinted(0, ring.head_hint()), Err(Overflow));
         }
         assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
     }
+}
+
+/// The case an independent review found in the first version of the hint
+/// (believed anywhere in half the cut range): a full ring far from lap 0,
+/// and a return carrying the hint every ring starts with. It must report
+/// the overflow, not fill the slot `head` still points at.
+#[test]
+fn an_old_hint_does_not_hide_an_overflow() {
+    let ring = full_ring_at_lap::<4>((1 << 29) + 5);
+    let ring: &Ring<[Slot]> = &ring;
+    assert_eq!(ring.push_hinted(1, HeadHint::ORIGIN), Err(Overflow));
+    assert_eq!(ring.len(), 4);
+    assert_eq!(drain(ring), [0, 1, 2, 3]);
 }
 
 /// Laps just before the cursor's and the slot's cycle fields wrap.
