@@ -61,8 +61,9 @@
 //! value their pop moved `head` to ([`Ring::pop_hinted`]). Since the true
 //! tail is `x` plus one lap, that proves the case whenever fewer gets
 //! happened since the guard's own get than buffers are out at its return:
-//! always for one thread getting and returning, most of the time for a few
-//! threads sharing a large pool. Only when the hint does not prove it does
+//! always when each buffer goes back before the next get (a get-use-return
+//! loop), most of the time for a few threads sharing a large pool, and
+//! rarely for a buffer held while many others come and go. Only when the hint does not prove it does
 //! [`Ring::push_hinted`] read `head` as above. A push of a held index
 //! always finds `head` past `x` (the ring holds fewer than `N` indices
 //! while the caller holds one), so a hint never changes what a valid push
@@ -115,13 +116,15 @@
 //! turns into a panic.
 //!
 //! A [`HeadHint`] keeps the low 32 bits of a cursor, a cycle field of
-//! `32 - k` bits, so its values repeat every `2^(32-k)` laps: every
-//! `N · 2^(32-k)` pops, more than `2^31` at any capacity. A hint that is
-//! stale by a multiple of that period, to within one lap, lands in the
-//! window of the previous paragraph and vouches for an entry it has not
-//! passed. That matters only for a push into a full ring, which takes a
-//! broken `from_raw` promise somewhere (a buffer re-entered twice) and then
-//! a return through a guard whose hint is that stale. The push then
+//! `32 - k` bits, so its values repeat every `P = N · 2^(32-k)` pops. A
+//! hint that is from one step to one lap short of a multiple of `P` behind
+//! `head` lands in the window above and vouches for an entry it has not
+//! passed: at least `N · (2^(32-k) - 1)` pops stale, which is `2^32 - N`
+//! for a capacity `N = 2^k`, and more than `2^30` at any capacity (just
+//! over one lap for a pool of more than `2^30` buffers). That matters only
+//! for a push into a full ring, which takes a broken `from_raw` promise
+//! somewhere (a buffer re-entered twice) and then a return through a guard
+//! whose hint is that stale. The push then
 //! overwrites an entry still in the ring instead of reporting
 //! [`Overflow`]: that index is lost, and pops at its slot find neither lap
 //! they expect and retry for ever. A valid push is never affected.

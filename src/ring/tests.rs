@@ -185,10 +185,28 @@ fn cursors_around_laps(geometry: Geometry, cycle: Word, laps: usize) -> Vec<(usi
     cursors
 }
 
-/// `passed` believes a hint exactly when it is one step to one lap ahead
-/// of the cursor, the window of every valid proof, and never for a hint
-/// behind it: checked around lap boundaries, across the wrap of the
-/// 32-bit cut and of the full cursor, at capacities from 1 to the maximum.
+/// Whether `passed` should believe a hint `ahead` steps ahead of the
+/// cursor: when, modulo the 32-bit cut's period (`2^(32-k)` laps), it is
+/// one step to one lap ahead (the module docs' window and bound).
+fn believed(geometry: Geometry, ahead: i128) -> bool {
+    let laps_per_cut = 1i128 << (32 - geometry.index_bits);
+    let period = laps_per_cut * geometry.capacity as i128;
+    (1..=geometry.capacity as i128).contains(&ahead.rem_euclid(period))
+}
+
+/// The laps in the cut's cycle field, as a `Word` (wrapping where the cut
+/// is the whole word, on 32-bit targets: cycles are taken modulo anyway).
+fn cut_period_laps(geometry: Geometry) -> Word {
+    (1 as Word)
+        .checked_shl(32 - geometry.index_bits)
+        .unwrap_or(0)
+}
+
+/// `passed` believes a hint exactly in the window of every valid proof (one
+/// step to one lap ahead of the cursor) and, beyond it, only a whole cut
+/// period late: every pair of cursors around the boundaries of 4 laps, at
+/// capacities 1 to the maximum, across the wrap of the 32-bit cut and of
+/// the full cursor.
 #[test]
 fn head_hints_are_believed_only_within_one_lap_ahead() {
     for capacity in [
@@ -204,20 +222,19 @@ fn head_hints_are_believed_only_within_one_lap_ahead() {
         MAX_CAPACITY,
     ] {
         let geometry = Geometry::of(capacity);
-        let k = geometry.index_bits;
-        let cut_period = Word::from(u32::MAX >> k) + 1; // laps in the cut cycle field
-        let full_period_last = Word::MAX >> k;
-        for start in [0, cut_period.wrapping_sub(2), full_period_last - 1] {
-            // Spans shorter than the cut period minus the window: beyond it
-            // hints alias (the other test).
-            let laps = 4.min(usize::try_from(cut_period - 1).unwrap_or(4));
-            let cursors = cursors_around_laps(geometry, start, laps);
+        let full_period_last = Word::MAX >> geometry.index_bits;
+        for start in [
+            0,
+            cut_period_laps(geometry).wrapping_sub(2),
+            full_period_last - 1,
+        ] {
+            let cursors = cursors_around_laps(geometry, start, 4);
             for &(step_a, a) in &cursors {
                 for &(step_b, b) in &cursors {
-                    let ahead = step_b as i64 - step_a as i64;
+                    let ahead = step_b as i128 - step_a as i128;
                     assert_eq!(
                         geometry.passed(a, HeadHint::of(b)),
-                        ahead > 0 && ahead <= capacity as i64,
+                        believed(geometry, ahead),
                         "capacity {capacity}: cursor {a:#x}, hint {b:#x} ({ahead} steps ahead)"
                     );
                 }
@@ -226,34 +243,42 @@ fn head_hints_are_believed_only_within_one_lap_ahead() {
     }
 }
 
-/// A stale hint is not believed, however many laps behind it is, except a
-/// whole number of cut periods (the bound the module docs give): pins both.
+/// Stale hints, many laps behind the cursor, are believed exactly when
+/// they are a whole cut period late to within the window; the limit is
+/// pinned with one case that is believed.
 #[test]
 fn stale_head_hints_are_believed_only_a_whole_cut_period_late() {
-    for capacity in [1usize, 3, 1024, MAX_CAPACITY] {
+    for capacity in [1usize, 3, 1024, MAX_CAPACITY / 2 + 1, MAX_CAPACITY] {
         let geometry = Geometry::of(capacity);
-        let k = geometry.index_bits;
-        let cut_period = Word::from(u32::MAX >> k) + 1;
-        let cursor = cursor_at(geometry, cut_period * 3 + 7, capacity / 2);
-        let cycle = geometry.cycle(cursor);
-        let hint_at = |laps_behind: Word, position: usize| {
-            let hint_cycle = cycle.wrapping_sub(laps_behind);
-            HeadHint::of(cursor_at(geometry, hint_cycle, position))
-        };
-        for laps_behind in [1, 2, 3, 17, cut_period / 2, cut_period - 2, cut_period + 2] {
-            let r = laps_behind % cut_period;
-            if r == 0 || r == cut_period - 1 {
-                continue; // a whole period, give or take the one-lap window
-            }
-            for position in [0, capacity / 2, capacity - 1] {
-                assert!(
-                    !geometry.passed(cursor, hint_at(laps_behind, position)),
-                    "capacity {capacity}: a hint {laps_behind} laps behind was believed"
+        let period = cut_period_laps(geometry);
+        let cycle = period.wrapping_mul(3).wrapping_add(7);
+        let position = capacity / 2;
+        let cursor = cursor_at(geometry, cycle, position);
+        let laps = [
+            1,
+            2,
+            3,
+            17,
+            period / 2,
+            period.wrapping_sub(2),
+            period.wrapping_sub(1),
+        ];
+        for laps_behind in laps.into_iter().chain([period, period.wrapping_add(2)]) {
+            for hint_position in [0, position, capacity - 1, (position + 1) % capacity] {
+                let hint = cursor_at(geometry, cycle.wrapping_sub(laps_behind), hint_position);
+                let ahead = hint_position as i128
+                    - position as i128
+                    - i128::from(laps_behind) * capacity as i128;
+                assert_eq!(
+                    geometry.passed(cursor, HeadHint::of(hint)),
+                    believed(geometry, ahead),
+                    "capacity {capacity}: a hint {laps_behind} laps behind, at {hint_position}"
                 );
             }
         }
         // One lap short of a whole period behind is one lap ahead once cut.
-        assert!(geometry.passed(cursor, hint_at(cut_period - 1, 0)));
+        let hint = cursor_at(geometry, cycle.wrapping_sub(period.wrapping_sub(1)), 0);
+        assert!(geometry.passed(cursor, HeadHint::of(hint)));
     }
 }
 
