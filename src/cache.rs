@@ -50,9 +50,10 @@
 //!    index alone. An index moves between them only by the owner's own calls
 //!    (no atomics needed: nothing else can reach the array).
 //! 2. `len <= C` at every return from a method.
-//! 3. Buffer contents cross contexts only through the ring, whose bulk
-//!    operations give the same release/acquire ordering as single ones. A
-//!    buffer that stays in one cache never leaves its context.
+//! 3. Buffer contents cross contexts only through the pool (its ring, whose
+//!    bulk operations give the same release/acquire ordering as single
+//!    ones, or its hot slot, when a refill finds the ring dry). A buffer
+//!    that stays in one cache never leaves its context.
 //!
 //! # Trade-off
 //!
@@ -66,6 +67,7 @@
 use crate::backoff::{Adapt, DefaultAdapt, wait_for};
 use crate::guard::sealed::Storage;
 use crate::guard::{Guard, Handle, return_batch};
+use crate::hot::{Source, take_index};
 use crate::ring::HeadHint;
 use crate::{BufIndex, PoolEmpty};
 use core::cell::Cell;
@@ -180,9 +182,9 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// Takes the most recently cached buffer; when the cache is empty, first
     /// refills half of it from the pool in bulk. Never waits.
     ///
-    /// [`PoolEmpty`] means the cache was empty and so was the pool's ring at
-    /// one instant during the call; other contexts' caches may still hold
-    /// buffers (see the module docs).
+    /// [`PoolEmpty`] means the cache was empty and so was the pool (its
+    /// ring and hot slot) at one instant during the call; other contexts'
+    /// caches may still hold buffers (see the module docs).
     ///
     /// ```
     /// static POOL: iobuf::PicoPool<2> = iobuf::PicoPool::new();
@@ -428,7 +430,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes from the ring `wanted` indices or half the capacity, whichever
-    /// is more (at most `C`); the new length.
+    /// is more (at most `C`), and the pool's hot slot's if the ring runs
+    /// dry first; the new length.
     #[cold]
     #[inline(never)]
     fn refill_for(&self, wanted: usize) -> usize {
@@ -447,6 +450,14 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             taken += got;
             if got < want {
                 break; // the ring ran dry
+            }
+        }
+        if taken < count {
+            // The ring ran dry; the hot slot may hold one more, and the
+            // cache must report empty only when the whole pool was.
+            if let Some((index, _)) = take_index(self.pool.hot(), self.pool.ring()) {
+                slots[taken].set(BufIndex::from_position(index).get());
+                taken += 1;
             }
         }
         self.len.set(taken);
@@ -532,7 +543,7 @@ impl<'p, P: Storage, const C: usize> CachedGuard<'_, 'p, P, C> {
         // SAFETY: this guard owned `index` exclusively (invariant 1) and is
         // never dropped, so the ownership moves to the new handle alone; the
         // hint is a value `head` held.
-        unsafe { Handle::popped(cache.pool, this.index, cache.head_hint.get()) }
+        unsafe { Handle::taken(cache.pool, this.index, Source::Ring(cache.head_hint.get())) }
     }
 
     /// Gives up the guard for a bare index, like

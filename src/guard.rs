@@ -14,6 +14,7 @@
 //! so it costs no memory and the fast path of a guard never touches it.
 
 use crate::backoff::{Adapt, wait_for};
+use crate::hot::{self, Generation, Source};
 use crate::ring::{HeadHint, Ring, Slot};
 use crate::{BufIndex, PoolEmpty, RawIndexError};
 use core::fmt;
@@ -23,6 +24,7 @@ use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 pub(crate) mod sealed {
+    use crate::hot::HotSlot;
     use crate::ring::{Ring, Slot};
 
     /// What a guard needs from the pool it came from.
@@ -38,6 +40,8 @@ pub(crate) mod sealed {
         type Item;
         /// The ring of free indices.
         fn ring(&self) -> &Ring<[Slot]>;
+        /// The free index returned last, in front of the ring.
+        fn hot(&self) -> &HotSlot;
         /// Item `index`; `index` is below the ring's capacity.
         fn item(&self, index: usize) -> core::ptr::NonNull<Self::Item>;
     }
@@ -78,33 +82,59 @@ pub struct Handle<R: Deref<Target: Storage>> {
     _item: PhantomData<*mut <R::Target as Storage>::Item>,
 }
 
-/// What a handle knows of its buffer: the index, and a value the ring's
-/// `head` held (for a guard from `try_get`, the one its get moved `head`
-/// to), which lets the return skip reading `head` (see
-/// `Ring::push_hinted`).
+/// What a handle knows of its buffer: the index, and where it came from
+/// ([`Source`]): the value its pop moved the ring's `head` to (which lets
+/// the return skip reading `head`, see `Ring::push_hinted`) or the hot
+/// slot's generation its take left behind (which lets the return skip
+/// reading the slot, see `HotSlot::offer`).
 ///
-/// On 64-bit targets both halves share one `u64`, so a guard is written and
-/// moved as two whole words. As two `u32` fields, the compiler wrote them
-/// one by one and then moved them as one word, which stalls store-to-load
-/// forwarding: measured 2.2 -> 5.1 ns per pair in `threads_2/iobuf_tls`.
+/// On 64-bit targets everything shares one `u64`: the index in bits 0-30,
+/// the source's kind in bit 31, its 32-bit value in the high half. A guard
+/// is then written and moved as two whole words. As separate fields, the
+/// compiler wrote them one by one and then moved them as one word, which
+/// stalls store-to-load forwarding: measured 2.2 -> 5.1 ns per pair in
+/// `threads_2/iobuf_tls`.
 #[cfg(target_pointer_width = "64")]
 #[derive(Clone, Copy)]
 struct Ticket(u64);
 
+/// Bit of a ticket's index word set for an index from the hot slot
+/// (indices are below `MAX_CAPACITY`, at most `2^31`, so bit 31 is free).
+const FROM_HOT: u32 = 1 << 31;
+
+/// The index word and the 32-bit value of a [`Source`].
+fn split(index: BufIndex, source: Source) -> (u32, u32) {
+    match source {
+        Source::Ring(hint) => (index.get(), hint.0),
+        Source::Hot(generation) => (index.get() | FROM_HOT, generation.to_bits()),
+    }
+}
+
+/// Inverse of [`split`].
+fn join(word: u32, value: u32) -> (BufIndex, Source) {
+    let index = BufIndex::new(word & !FROM_HOT);
+    if word & FROM_HOT == 0 {
+        (index, Source::Ring(HeadHint(value)))
+    } else {
+        (index, Source::Hot(Generation::from_bits(value)))
+    }
+}
+
 #[cfg(target_pointer_width = "64")]
 impl Ticket {
-    fn new(index: BufIndex, head_hint: HeadHint) -> Self {
-        Self(u64::from(index.get()) | u64::from(head_hint.0) << 32)
+    fn new(index: BufIndex, source: Source) -> Self {
+        let (word, value) = split(index, source);
+        Self(u64::from(word) | u64::from(value) << 32)
     }
 
     fn index(self) -> BufIndex {
         #[allow(clippy::cast_possible_truncation)] // the low half
-        BufIndex::new(self.0 as u32)
+        BufIndex::new(self.0 as u32 & !FROM_HOT)
     }
 
-    fn head_hint(self) -> HeadHint {
-        #[allow(clippy::cast_possible_truncation)] // the high half
-        HeadHint((self.0 >> 32) as u32)
+    fn source(self) -> Source {
+        #[allow(clippy::cast_possible_truncation)] // each half
+        join(self.0 as u32, (self.0 >> 32) as u32).1
     }
 }
 
@@ -112,22 +142,23 @@ impl Ticket {
 #[cfg(not(target_pointer_width = "64"))]
 #[derive(Clone, Copy)]
 struct Ticket {
-    index: BufIndex,
-    head_hint: HeadHint,
+    word: u32,
+    value: u32,
 }
 
 #[cfg(not(target_pointer_width = "64"))]
 impl Ticket {
-    fn new(index: BufIndex, head_hint: HeadHint) -> Self {
-        Self { index, head_hint }
+    fn new(index: BufIndex, source: Source) -> Self {
+        let (word, value) = split(index, source);
+        Self { word, value }
     }
 
     fn index(self) -> BufIndex {
-        self.index
+        BufIndex::new(self.word & !FROM_HOT)
     }
 
-    fn head_hint(self) -> HeadHint {
-        self.head_hint
+    fn source(self) -> Source {
+        join(self.word, self.value).1
     }
 }
 
@@ -156,18 +187,19 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     pub(crate) unsafe fn new(pool: R, index: BufIndex) -> Self {
         let head_hint = pool.ring().head_hint();
         // SAFETY: forwarded from the caller; the hint was read just now.
-        unsafe { Self::popped(pool, index, head_hint) }
+        unsafe { Self::taken(pool, index, Source::Ring(head_hint)) }
     }
 
     /// # Safety
     ///
-    /// As for [`new`](Self::new). `head_hint` should be a value the ring's
-    /// `head` has held, the later the better: a hint ahead of `head` could
-    /// only hide an overflow, i.e. a broken `from_raw` promise.
-    pub(crate) unsafe fn popped(pool: R, index: BufIndex, head_hint: HeadHint) -> Self {
+    /// As for [`new`](Self::new). A `Source::Ring` hint should be a value
+    /// the ring's `head` has held, the later the better: a hint ahead of
+    /// `head` could only hide an overflow, i.e. a broken `from_raw` promise.
+    /// A `Source::Hot` generation is only a guess and may be anything.
+    pub(crate) unsafe fn taken(pool: R, index: BufIndex, source: Source) -> Self {
         Self {
             pool,
-            ticket: Ticket::new(index, head_hint),
+            ticket: Ticket::new(index, source),
             _item: PhantomData,
         }
     }
@@ -311,11 +343,7 @@ impl<R: Deref<Target: Storage>> DerefMut for Handle<R> {
 
 impl<R: Deref<Target: Storage>> Drop for Handle<R> {
     fn drop(&mut self) {
-        return_index(
-            self.pool.ring(),
-            self.ticket.index(),
-            self.ticket.head_hint(),
-        );
+        return_index(&*self.pool, self.ticket.index(), self.ticket.source());
     }
 }
 
@@ -327,10 +355,10 @@ impl<R: Deref<Target: Storage>> fmt::Debug for Handle<R> {
     }
 }
 
-/// Pushes a held index back.
+/// Returns a held index: into the hot slot, else to the ring.
 #[inline]
-fn return_index(ring: &Ring<[Slot]>, index: BufIndex, head_hint: HeadHint) {
-    if ring.push_hinted(index.as_usize(), head_hint).is_err() {
+fn return_index<P: Storage + ?Sized>(pool: &P, index: BufIndex, source: Source) {
+    if hot::give_index(pool.hot(), pool.ring(), index.as_usize(), source).is_err() {
         overflow(index);
     }
 }
@@ -353,12 +381,12 @@ impl<R: Deref<Target: Storage> + Clone> PoolRef for R {}
 /// Takes a free buffer, never waiting.
 #[inline]
 pub(crate) fn try_get<R: PoolRef>(pool: &R) -> Result<Handle<R>, PoolEmpty> {
-    let (index, hint) = pool.ring().pop_hinted().ok_or(PoolEmpty)?;
+    let (index, source) = hot::take_index(pool.hot(), pool.ring()).ok_or(PoolEmpty)?;
     let index = BufIndex::from_position(index);
-    // SAFETY: the ring handed `index` out, so nobody else owns it, and the
-    // ring holds only indices below its capacity; the pop left `head` at
-    // `hint`.
-    Ok(unsafe { Handle::popped(pool.clone(), index, hint) })
+    // SAFETY: the hot slot or the ring handed `index` out, so nobody else
+    // owns it, and both hold only indices below the capacity; `source` is
+    // what that take reported.
+    Ok(unsafe { Handle::taken(pool.clone(), index, source) })
 }
 
 /// Takes a free buffer, spinning and then adapting until one is free.
@@ -369,13 +397,27 @@ pub(crate) fn get_with<R: PoolRef>(pool: &R, adapt: &mut impl Adapt) -> Handle<R
 /// Takes up to `K` free buffers at once (fewer only if fewer are free).
 pub(crate) fn try_get_bulk<R: PoolRef, const K: usize>(pool: &R) -> heapless::Vec<Handle<R>, K> {
     let mut indices = [0usize; K];
-    let taken = pool.ring().pop_bulk(&mut indices);
+    let popped = pool.ring().pop_bulk(&mut indices);
     let hint = pool.ring().head_hint(); // read after the pops, once for all
-    indices[..taken]
+    let mut handles: heapless::Vec<Handle<R>, K> = indices[..popped]
         .iter()
         // SAFETY: as in `try_get`: the ring handed each of these out.
-        .map(|&index| unsafe { Handle::popped(pool.clone(), BufIndex::from_position(index), hint) })
-        .collect()
+        .map(|&index| unsafe {
+            Handle::taken(
+                pool.clone(),
+                BufIndex::from_position(index),
+                Source::Ring(hint),
+            )
+        })
+        .collect();
+    // The ring ran dry: the hot slot may still hold one, and a single get
+    // reports empty only when the whole pool was.
+    while !handles.is_full() {
+        let Ok(handle) = try_get(pool) else { break };
+        // Room was checked just above.
+        let _ = handles.push(handle);
+    }
+    handles
 }
 
 /// How many indices `put_bulk` returns per ring operation.

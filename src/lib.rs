@@ -48,10 +48,13 @@
 //! advancing a `head` counter that only grows, and a return fills a slot
 //! whose word carries the lap it belongs to, so no compare-and-swap can
 //! succeed a lap late (the ABA defect of the Go library this crate
-//! reimagines). The ring's module documentation gives the algorithm, its
-//! sources, the invariants and the reasoning for each memory ordering; the
-//! all-free state is all zero bytes, so static pools cost nothing before
-//! first use.
+//! reimagines). In front of the ring, one word (the *hot slot*) keeps the
+//! index returned last, so the next get takes back the buffer most likely
+//! still in the cache, and threads that get and return meet on one cache
+//! line. The `ring` and `hot` modules' documentation gives the algorithms,
+//! their sources, the invariants and the reasoning for each memory
+//! ordering; the all-free state is all zero bytes, so static pools cost
+//! nothing before first use.
 //!
 //! # Guarantees
 //!
@@ -71,10 +74,12 @@
 //! interrupts briefly disabled (single-core only).
 //!
 //! **Linearizability.** Taking and returning buffers behave as operations
-//! of a FIFO queue of free buffers, each taking effect at one instant inside
-//! the call: a buffer is held by at most one owner at a time; `try_get`
-//! reports [`PoolEmpty`] only if every buffer was checked out at one instant
-//! during the call; returning a held buffer always succeeds. A
+//! on the pool's free buffers (the hot slot in front of a FIFO queue: a
+//! return fills the slot if it is empty, a get empties it first), each
+//! taking effect at one instant inside the call: a buffer is held by at
+//! most one owner at a time; `try_get` reports [`PoolEmpty`] only if every
+//! buffer was checked out at one instant during the call (but see the
+//! generation bound below); returning a held buffer always succeeds. A
 //! [`LocalCache`] is outside this: its buffers count as checked out, so a
 //! `try_get` elsewhere may report empty while caches hold buffers (see its
 //! documentation); taking from and returning to a cache involve no other
@@ -89,6 +94,14 @@
 //! |---|---|---|---|---|
 //! | 64-bit | `u64` | ≈ 2^63 | ≈ 2 900 years | ≈ 290 000 years |
 //! | 32-bit | `u32` | ≈ 2^31 | ≈ 21 s | ≈ 36 minutes |
+//!
+//! The hot slot has no ABA problem (a return only fills an empty slot, a get
+//! needs no expected value), but its *generation*, which lets a get tell
+//! "the pool was empty" from "a buffer came back while I looked", is finite
+//! too: `2^32` returns on 64-bit targets, `2^11` on 32-bit ones. A `try_get`
+//! stalled inside the call for an exact multiple of that many returns into
+//! the slot, while the ring is empty, may report [`PoolEmpty`] although one
+//! buffer was free: a spurious error, never a lost or shared buffer.
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens
@@ -127,6 +140,8 @@
 mod cache_padded;
 // Under `--cfg loom` only the ring and what it needs are built: loom's
 // atomics have no `const` constructors, which the pools require.
+#[cfg_attr(loom, allow(dead_code))]
+mod hot;
 #[cfg_attr(loom, allow(dead_code))]
 mod ring;
 #[cfg_attr(loom, allow(unused_imports))]

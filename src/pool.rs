@@ -13,7 +13,9 @@
 //! engines ask for). Page-aligned memory is the `std` layer's job.
 
 use crate::backoff::{Adapt, DefaultAdapt};
+use crate::cache_padded::CachePadded;
 use crate::guard::{self, Guard, sealed::Storage};
+use crate::hot::{self, HotSlot};
 use crate::ring::{MAX_CAPACITY, Ring, Slot};
 use crate::sync::{AtomicBool, Ordering};
 use crate::{BufIndex, FillError, PoolEmpty, PoolStats, RawIndexError};
@@ -55,9 +57,21 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 /// A bounded, lock-free pool of `N` items of `T`, usable as a `static`.
 ///
 /// Taking an item ([`try_get`](Self::try_get)) and returning it (dropping
-/// the [`Guard`]) are each one lock-free pop or push on a ring of indices
-/// and never allocate. With fewer than `N` items held, `try_get` always
-/// succeeds; returning an item always succeeds without waiting.
+/// the [`Guard`]) are each lock-free and never allocate: a return puts the
+/// index into the pool's hot slot if it is empty, else pushes it to a ring
+/// of indices; a get takes the hot slot's index first (the item returned
+/// last, likely still in the cache), else pops the ring. With fewer than
+/// `N` items held, `try_get` succeeds; returning an item always succeeds
+/// without waiting.
+///
+/// ```
+/// static POOL: iobuf::MicroPool<8> = iobuf::MicroPool::new();
+///
+/// let first = POOL.try_get().unwrap();
+/// let index = first.index();
+/// drop(first);
+/// assert_eq!(POOL.try_get().unwrap().index(), index); // the same buffer again
+/// ```
 ///
 /// ```
 /// use iobuf::SmallPool;
@@ -89,6 +103,8 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 #[repr(C)]
 pub struct BoundedPool<T, const N: usize> {
     ring: Ring<[Slot; N]>,
+    /// The free index returned last (see the `hot` module).
+    hot: CachePadded<HotSlot>,
     /// Set for a pool made by [`unfilled`](Self::unfilled) until
     /// [`fill`](Self::fill) claims it; zero (false) otherwise, so a
     /// zero-initialised pool stays all zero bytes.
@@ -128,6 +144,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
         let () = Self::CAPACITY_IS_VALID;
         Self {
             ring: Ring::empty(),
+            hot: CachePadded::new(HotSlot::new()),
             awaiting_fill: AtomicBool::new(true),
             items: Items([const { UnsafeCell::new(MaybeUninit::uninit()) }; N]),
         }
@@ -377,7 +394,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// # drop(held);
     /// ```
     pub fn available(&self) -> usize {
-        self.ring().len()
+        hot::available(&self.hot, self.ring())
     }
 }
 
@@ -395,6 +412,7 @@ impl<T: ZeroInit, const N: usize> BoundedPool<T, N> {
         let () = Self::CAPACITY_IS_VALID;
         Self {
             ring: Ring::full(),
+            hot: CachePadded::new(HotSlot::new()),
             awaiting_fill: AtomicBool::new(false),
             items: Items([const { UnsafeCell::new(MaybeUninit::zeroed()) }; N]),
         }
@@ -420,6 +438,11 @@ unsafe impl<T, const N: usize> Storage for BoundedPool<T, N> {
     }
 
     #[inline]
+    fn hot(&self) -> &HotSlot {
+        &self.hot
+    }
+
+    #[inline]
     fn item(&self, index: usize) -> NonNull<T> {
         NonNull::from(&self.items.0[index]).cast()
     }
@@ -430,9 +453,10 @@ impl<T, const N: usize> Drop for BoundedPool<T, N> {
     /// in raw form are leaked, not dropped.
     fn drop(&mut self) {
         if core::mem::needs_drop::<T>() {
-            while let Some(position) = self.ring().pop() {
-                // SAFETY: `position` came out of the ring, so its item is
-                // initialised and owned by nobody else; it is dropped once.
+            while let Some((position, _)) = hot::take_index(&self.hot, self.ring()) {
+                // SAFETY: `position` came out of the hot slot or the ring, so
+                // its item is initialised and owned by nobody else; it is
+                // dropped once.
                 unsafe { self.item(position).as_ptr().drop_in_place() };
             }
         }

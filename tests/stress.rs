@@ -166,6 +166,47 @@ fn eight_threads_never_share_a_buffer_or_see_a_false_empty() {
     run_no_spurious_empty(&POOL, 8, 7, rounds_budget());
 }
 
+/// A pool with one buffer more than threads, each thread holding one at a
+/// time: the ring holds one or two buffers and the hot slot changes hands on
+/// nearly every get and return. Ownership must hold and every `try_get`
+/// must succeed. (The race the hot slot's generation guards against needs
+/// a third party; `hot::tests` stages it step by step.)
+fn run_tight<const N: usize>(pool: &'static BoundedPool<u64, N>) {
+    let threads = N as u64 - 1;
+    let owners = Owners::<N>::new();
+    thread::scope(|scope| {
+        for thread_id in 0..threads {
+            let owners = &owners;
+            scope.spawn(move || {
+                for round in 0..rounds() as u64 {
+                    let mut buf = pool.try_get().expect("try_get failed with a buffer free");
+                    let hold = (thread_id + 1) << 48 | round;
+                    owners.claim(buf.index().as_usize(), hold);
+                    *buf = hold;
+                    if round.is_multiple_of(64) {
+                        thread::yield_now();
+                    }
+                    assert_eq!(*buf, hold, "buffer {} overwritten", buf.index());
+                    owners.release(buf.index().as_usize(), hold);
+                }
+            });
+        }
+    });
+    assert_all_back(pool);
+}
+
+#[test]
+fn two_threads_on_three_buffers_never_see_a_false_empty() {
+    static POOL: BoundedPool<u64, 3> = BoundedPool::new();
+    run_tight(&POOL);
+}
+
+#[test]
+fn four_threads_on_five_buffers_never_see_a_false_empty() {
+    static POOL: BoundedPool<u64, 5> = BoundedPool::new();
+    run_tight(&POOL);
+}
+
 /// More demand than buffers: "empty" is legitimate, ownership still holds,
 /// and every buffer comes back.
 #[test]

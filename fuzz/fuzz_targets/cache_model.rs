@@ -1,6 +1,7 @@
 //! Random sequences of operations on two `LocalCache`s in front of one pool,
-//! checked step by step against a model: the ring is a FIFO queue, each
-//! cache a LIFO stack with the documented refill (half its capacity, or
+//! checked step by step against a model: the pool's free buffers are the
+//! hot slot in front of a FIFO ring (`model/free.rs`), each cache a LIFO
+//! stack with the documented refill (half its capacity, or
 //! what a bulk take needs) and spill (its older half) sizes. Every step must
 //! hand out exactly the buffer the model predicts, keep buffer contents, and
 //! report empty only when the model is empty; at the end every buffer is
@@ -11,7 +12,11 @@
 use arbitrary::Arbitrary;
 use iobuf::{BoundedPool, CachedBurst, CachedGuard, Guard, LocalCache, PoolEmpty};
 use libfuzzer_sys::fuzz_target;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
+
+#[path = "model/free.rs"]
+mod free;
+use free::FreeModel;
 
 type Buffer = [u8; 16];
 const N: usize = 16;
@@ -35,7 +40,7 @@ enum Op {
     IntoShared { c: bool, k: u8 },
     /// Park the `k`-th pool guard in cache `c`.
     Put { c: bool, k: u8 },
-    /// Drop the `k`-th pool guard (back to the ring).
+    /// Drop the `k`-th pool guard (into the hot slot, else the ring).
     DropShared { k: u8 },
     /// `try_get` on the pool directly.
     PoolGet { stamp: u8 },
@@ -56,19 +61,20 @@ impl CacheModel {
         self.capacity.div_ceil(2)
     }
 
-    /// What `try_get` hands out, moving indices from `ring` as it refills.
-    fn take(&mut self, ring: &mut VecDeque<u32>, wanted: usize) -> Option<u32> {
+    /// What `try_get` hands out, moving indices from the pool as it
+    /// refills (the ring's oldest, then the hot slot's if the ring ran dry).
+    fn take(&mut self, free: &mut FreeModel, wanted: usize) -> Option<u32> {
         if self.stack.is_empty() {
-            let count = wanted.clamp(self.half(), self.capacity).min(ring.len());
-            self.stack.extend(ring.drain(..count));
+            let count = wanted.clamp(self.half(), self.capacity);
+            self.stack.extend(free.take_bulk(count));
         }
         self.stack.pop()
     }
 
-    fn park(&mut self, ring: &mut VecDeque<u32>, index: u32) {
+    fn park(&mut self, free: &mut FreeModel, index: u32) {
         if self.stack.len() == self.capacity {
             let half = self.half();
-            ring.extend(self.stack.drain(..half));
+            free.give_bulk(self.stack.drain(..half));
         }
         self.stack.push(index);
     }
@@ -98,7 +104,7 @@ fn stamp_checked(
 
 struct World<'c, const A: usize, const B: usize> {
     pool: &'c Pool,
-    ring: VecDeque<u32>,
+    free: FreeModel,
     stamps: Vec<u8>,
     shared: Vec<Guard<'c, Pool>>,
     a: Side<'c, A>,
@@ -107,9 +113,9 @@ struct World<'c, const A: usize, const B: usize> {
 
 /// Runs one cache operation on side `a` or `b` (same code, two capacities).
 macro_rules! on_side {
-    ($world:expr, $c:expr, |$side:ident, $ring:ident, $stamps:ident, $shared:ident| $body:block) => {{
+    ($world:expr, $c:expr, |$side:ident, $free:ident, $stamps:ident, $shared:ident| $body:block) => {{
         let World {
-            ring: $ring,
+            free: $free,
             stamps: $stamps,
             shared: $shared,
             a,
@@ -129,8 +135,8 @@ macro_rules! on_side {
 impl<'c, const A: usize, const B: usize> World<'c, A, B> {
     fn step(&mut self, op: &Op) {
         match *op {
-            Op::Get { c, stamp } => on_side!(self, c, |side, ring, stamps, _shared| {
-                let expected = side.model.take(ring, 1);
+            Op::Get { c, stamp } => on_side!(self, c, |side, free, stamps, _shared| {
+                let expected = side.model.take(free, 1);
                 match side.cache.try_get() {
                     Ok(mut buf) => {
                         stamp_checked(buf.index().get(), expected, &mut buf, stamps, stamp);
@@ -139,75 +145,75 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                     Err(PoolEmpty) => assert_eq!(expected, None, "false empty"),
                 }
             }),
-            Op::GetBulk { c, stamp } => on_side!(self, c, |side, ring, stamps, _shared| {
+            Op::GetBulk { c, stamp } => on_side!(self, c, |side, free, stamps, _shared| {
                 let burst = side.cache.try_get_bulk::<5>();
                 let taken = burst.len();
                 for (i, mut buf) in burst.into_iter().enumerate() {
-                    let expected = side.model.take(ring, 5 - i);
+                    let expected = side.model.take(free, 5 - i);
                     stamp_checked(buf.index().get(), expected, &mut buf, stamps, stamp);
                     side.held.push(buf);
                 }
                 if taken < 5 {
-                    assert_eq!(side.model.take(ring, 5 - taken), None, "bulk took too few");
+                    assert_eq!(side.model.take(free, 5 - taken), None, "bulk took too few");
                 }
             }),
-            Op::GetBurst { c, stamp } => on_side!(self, c, |side, ring, stamps, _shared| {
+            Op::GetBurst { c, stamp } => on_side!(self, c, |side, free, stamps, _shared| {
                 let mut burst = side.cache.try_get_burst::<5>();
                 let taken = burst.len();
                 let indices: Vec<u32> = (0..taken).map(|i| burst.buf_index(i).get()).collect();
                 for (i, (buf, &index)) in burst.iter_mut().zip(&indices).enumerate() {
-                    let expected = side.model.take(ring, 5 - i);
+                    let expected = side.model.take(free, 5 - i);
                     stamp_checked(index, expected, buf, stamps, stamp);
                 }
                 if taken < 5 {
-                    assert_eq!(side.model.take(ring, 5 - taken), None, "burst took too few");
+                    assert_eq!(side.model.take(free, 5 - taken), None, "burst took too few");
                 }
                 side.bursts.push(burst);
             }),
-            Op::DropBurst { c, k } => on_side!(self, c, |side, ring, _stamps, _shared| {
+            Op::DropBurst { c, k } => on_side!(self, c, |side, free, _stamps, _shared| {
                 if !side.bursts.is_empty() {
                     let burst = side.bursts.swap_remove(usize::from(k) % side.bursts.len());
                     // Parked newest last, so buffer 0 ends on top again.
                     for i in (0..burst.len()).rev() {
-                        side.model.park(ring, burst.buf_index(i).get());
+                        side.model.park(free, burst.buf_index(i).get());
                     }
                 }
             }),
-            Op::Drop { c, k } => on_side!(self, c, |side, ring, _stamps, _shared| {
+            Op::Drop { c, k } => on_side!(self, c, |side, free, _stamps, _shared| {
                 if !side.held.is_empty() {
                     let buf = side.held.swap_remove(usize::from(k) % side.held.len());
-                    side.model.park(ring, buf.index().get());
+                    side.model.park(free, buf.index().get());
                 }
             }),
-            Op::PutBulk { c, n } => on_side!(self, c, |side, ring, _stamps, _shared| {
+            Op::PutBulk { c, n } => on_side!(self, c, |side, free, _stamps, _shared| {
                 let n = usize::from(n).min(side.held.len());
                 let returned = side.held.split_off(side.held.len() - n);
                 for buf in &returned {
-                    side.model.park(ring, buf.index().get());
+                    side.model.park(free, buf.index().get());
                 }
                 side.cache.put_bulk(returned);
             }),
-            Op::IntoShared { c, k } => on_side!(self, c, |side, _ring, _stamps, shared| {
+            Op::IntoShared { c, k } => on_side!(self, c, |side, _free, _stamps, shared| {
                 if !side.held.is_empty() {
                     let buf = side.held.swap_remove(usize::from(k) % side.held.len());
                     shared.push(buf.into_shared());
                 }
             }),
-            Op::Put { c, k } => on_side!(self, c, |side, ring, _stamps, shared| {
+            Op::Put { c, k } => on_side!(self, c, |side, free, _stamps, shared| {
                 if !shared.is_empty() {
                     let buf = shared.swap_remove(usize::from(k) % shared.len());
-                    side.model.park(ring, buf.index().get());
+                    side.model.park(free, buf.index().get());
                     side.cache.put(buf);
                 }
             }),
             Op::DropShared { k } => {
                 if !self.shared.is_empty() {
                     let buf = self.shared.swap_remove(usize::from(k) % self.shared.len());
-                    self.ring.push_back(buf.index().get());
+                    self.free.give(buf.index().get());
                 }
             }
             Op::PoolGet { stamp } => {
-                let expected = self.ring.pop_front();
+                let expected = self.free.take();
                 match self.pool.try_get() {
                     Ok(mut buf) => {
                         stamp_checked(
@@ -222,8 +228,8 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                     Err(PoolEmpty) => assert_eq!(expected, None, "false empty"),
                 }
             }
-            Op::Flush { c } => on_side!(self, c, |side, ring, _stamps, _shared| {
-                ring.extend(side.model.stack.drain(..));
+            Op::Flush { c } => on_side!(self, c, |side, free, _stamps, _shared| {
+                free.give_bulk(side.model.stack.drain(..));
                 side.cache.flush();
             }),
             Op::Count => {
@@ -234,7 +240,7 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                 }
                 assert_eq!(self.a.cache.len(), self.a.model.stack.len());
                 assert_eq!(self.b.cache.len(), self.b.model.stack.len());
-                assert_eq!(self.pool.available(), self.ring.len());
+                assert_eq!(self.pool.available(), self.free.len());
             }
         }
     }
@@ -245,7 +251,7 @@ fn run<const A: usize, const B: usize>(pool: &Pool, ops: &[Op]) {
     let cache_b = LocalCache::<_, B>::new(pool);
     let mut world = World {
         pool,
-        ring: (0..N as u32).collect(),
+        free: FreeModel::full(N),
         stamps: vec![0; N],
         shared: Vec::new(),
         a: Side {

@@ -1,7 +1,7 @@
 //! Random sequences of pool operations, checked step by step against a
 //! model: the same successes, the same typed errors, the same buffer handed
-//! out (the ring is FIFO), buffer contents kept, and every buffer accounted
-//! for at the end.
+//! out (the hot slot, else the FIFO ring; see `model/free.rs`), buffer
+//! contents kept, and every buffer accounted for at the end.
 //!
 //! Covers static pools of several capacities and runtime pools, guards, bulk
 //! get and put, raw hand-off, and checked re-entry of raw ids that are valid, foreign (out of
@@ -13,8 +13,12 @@ use arbitrary::Arbitrary;
 use iobuf::sys::RuntimePool;
 use iobuf::{BoundedPool, BufIndex, Guard, PoolEmpty, PoolStats, RawIndexError};
 use libfuzzer_sys::fuzz_target;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::ops::DerefMut;
+
+#[path = "model/free.rs"]
+mod free;
+use free::FreeModel;
 
 type Buffer = [u8; 16];
 
@@ -101,7 +105,7 @@ fn check<G: Held>(
         impl Fn(Vec<G>),
     >,
 ) {
-    let mut free: VecDeque<u32> = (0..capacity as u32).collect();
+    let mut free = FreeModel::full(capacity);
     let mut raw: BTreeSet<u32> = BTreeSet::new();
     let mut stamps = vec![0u8; capacity];
     let mut held: Vec<G> = Vec::new();
@@ -111,9 +115,9 @@ fn check<G: Held>(
         match *op {
             Op::Get { stamp } => match (pool.try_get)() {
                 Ok(mut buf) => {
-                    let expected = free.pop_front().expect("got a buffer from an empty pool");
+                    let expected = free.take().expect("got a buffer from an empty pool");
                     let index = buf.index().get();
-                    assert_eq!(index, expected, "not the buffer the FIFO model predicts");
+                    assert_eq!(index, expected, "not the buffer the model predicts");
                     let i = index as usize;
                     assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
                     buf.fill(stamp);
@@ -125,7 +129,7 @@ fn check<G: Held>(
             Op::Return { k } if !held.is_empty() => {
                 let buf = held.swap_remove(usize::from(k) % held.len());
                 last = buf.index().get();
-                free.push_back(last);
+                free.give(last);
             }
             Op::IntoRaw { k } if !held.is_empty() => {
                 let buf = held.swap_remove(usize::from(k) % held.len());
@@ -167,10 +171,10 @@ fn check<G: Held>(
             }
             Op::GetBulk { stamp } => {
                 let burst = (pool.get_bulk)();
-                assert_eq!(burst.len(), free.len().min(8), "bulk took the wrong number");
-                for mut buf in burst {
-                    let expected = free.pop_front().unwrap();
-                    assert_eq!(buf.index().get(), expected, "not the FIFO order");
+                let expected = free.take_bulk(8);
+                assert_eq!(burst.len(), expected.len(), "bulk took the wrong number");
+                for (mut buf, expected) in burst.into_iter().zip(expected) {
+                    assert_eq!(buf.index().get(), expected, "not the model's order");
                     let i = expected as usize;
                     assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
                     buf.fill(stamp);
@@ -181,7 +185,7 @@ fn check<G: Held>(
             Op::PutBulk { n } => {
                 let n = usize::from(n).min(held.len());
                 let returned = held.split_off(held.len() - n);
-                free.extend(returned.iter().map(|g| g.index().get()));
+                free.give_bulk(returned.iter().map(|g| g.index().get()));
                 if let Some(g) = returned.last() {
                     last = g.index().get();
                 }

@@ -95,7 +95,7 @@ impl<const N: usize> Model<N> {
 
 /// Checks `f` under every interleaving within the preemption bound
 /// (`LOOM_MAX_PREEMPTIONS`, default 3) and prints how many it explored.
-fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
+pub(crate) fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
     use std::sync::Arc as StdArc;
     use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 

@@ -9,7 +9,9 @@
 
 use super::{AlignedMem, MemError, MemOptions, Pages, page_size};
 use crate::backoff::{Adapt, DefaultAdapt};
+use crate::cache_padded::CachePadded;
 use crate::guard::{self, Guard, Handle, sealed::Storage};
+use crate::hot::{self, HotSlot};
 use crate::ring::{MAX_CAPACITY, Ring, Slot};
 use crate::{BufIndex, PoolEmpty, PoolStats, RawIndexError, ZeroInit};
 use std::boxed::Box;
@@ -103,6 +105,9 @@ impl From<MemError> for PoolError {
 /// ```
 pub struct RuntimePool<T> {
     ring: Box<Ring<[Slot]>>,
+    /// The free index returned last (see the `hot` module); in the pool
+    /// itself, beside the ring's pointer.
+    hot: CachePadded<HotSlot>,
     /// `capacity` items of `T`, back to back; never dereferenced as a whole
     /// (guards hold `&mut` into it).
     region: AlignedMem,
@@ -159,6 +164,7 @@ impl<T: ZeroInit> RuntimePool<T> {
         )))?;
         Ok(Self {
             ring,
+            hot: CachePadded::new(HotSlot::new()),
             region,
             _items: PhantomData,
         })
@@ -350,7 +356,7 @@ impl<T> RuntimePool<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn available(&self) -> usize {
-        self.ring.len()
+        hot::available(&self.hot, &self.ring)
     }
 
     /// A snapshot of the pool's counters.
@@ -418,6 +424,11 @@ unsafe impl<T> Storage for RuntimePool<T> {
     }
 
     #[inline]
+    fn hot(&self) -> &HotSlot {
+        &self.hot
+    }
+
+    #[inline]
     fn item(&self, index: usize) -> NonNull<T> {
         // SAFETY: `index < capacity` (trait contract), so the offset stays
         // inside the region, which does not start at address zero.
@@ -431,8 +442,8 @@ impl<T> Drop for RuntimePool<T> {
     /// unmapped.
     fn drop(&mut self) {
         if std::mem::needs_drop::<T>() {
-            while let Some(position) = self.ring.pop() {
-                // SAFETY: popped, so initialised and owned by nobody else.
+            while let Some((position, _)) = hot::take_index(&self.hot, &self.ring) {
+                // SAFETY: taken, so initialised and owned by nobody else.
                 unsafe { self.item(position).as_ptr().drop_in_place() };
             }
         }

@@ -1,0 +1,162 @@
+//! Loom models of gets and returns through the hot slot in front of the
+//! ring: every interleaving (up to loom's preemption bound) under the C11
+//! memory model. Run with the ring's models (`.ci/run`, step "loom").
+//!
+//! Each model checks ownership (no index held twice), that a get never
+//! reports empty while a buffer is free, that a buffer's contents travel
+//! with it (loom flags a read that is not ordered after the last write),
+//! and that every index is back at the end.
+
+// As for the ring's models: "empty" is a claim about one instant, which
+// acquire/release does not expose to loom, and a model in which every get
+// must succeed cannot stage the race the generation guards against (a get
+// finds the slot empty, a second get drains the ring, a return refills the
+// slot: that takes three parties and two buffers, and then "empty" can be
+// true at some instant). `hot::tests` stages that race step by step; the
+// module docs give the argument.
+
+use super::*;
+use crate::ring::loom_tests::model;
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::sync::atomic::AtomicBool;
+use loom::thread;
+use std::vec::Vec;
+
+/// A pool in miniature: ring, hot slot, one "held" flag and one data cell
+/// per index.
+struct Pool<const N: usize> {
+    ring: Ring<[Slot; N]>,
+    hot: HotSlot,
+    held: [AtomicBool; N],
+    data: [UnsafeCell<usize>; N],
+}
+
+// SAFETY: a data cell is only touched by the holder of its index (checked
+// by `held`), and loom checks that each access is ordered after the last.
+unsafe impl<const N: usize> Sync for Pool<N> {}
+
+impl<const N: usize> Pool<N> {
+    fn full() -> Arc<Self> {
+        Arc::new(Self {
+            ring: Ring::full(),
+            hot: HotSlot::new(),
+            held: core::array::from_fn(|_| AtomicBool::new(false)),
+            data: core::array::from_fn(|_| UnsafeCell::new(0)),
+        })
+    }
+
+    /// A get that must succeed (the caller knows one is free); writes
+    /// `stamp` into the buffer after checking the previous holder's stamp
+    /// is readable.
+    fn take(&self, stamp: usize) -> (usize, Source) {
+        let (index, source) =
+            take_index(&self.hot, &self.ring).expect("get reported empty while one was free");
+        assert!(
+            !self.held[index].swap(true, Ordering::Relaxed),
+            "index {index} held twice"
+        );
+        self.data[index].with_mut(|value| {
+            // SAFETY: this thread holds `index` (just checked).
+            let previous = unsafe { *value };
+            assert!(previous == 0 || previous >= 100, "torn value {previous}");
+            // SAFETY: as above.
+            unsafe { *value = stamp };
+        });
+        (index, source)
+    }
+
+    fn give(&self, (index, source): (usize, Source)) {
+        assert!(self.held[index].swap(false, Ordering::Relaxed));
+        give_index(&self.hot, &self.ring, index, source)
+            .expect("return of a held index overflowed");
+    }
+
+    /// After all threads joined: every index is back, each once.
+    fn assert_conserved(&self) {
+        let mut all: Vec<usize> = core::iter::from_fn(|| take_index(&self.hot, &self.ring))
+            .map(|(index, _)| index)
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..N).collect::<Vec<_>>());
+    }
+}
+
+/// Two buffers, two threads holding at most one each: every get must
+/// succeed, whether the other thread's return went to the hot slot or the
+/// ring, and wherever it lands in the get's steps.
+#[test]
+fn two_threads_never_miss_a_free_buffer() {
+    model("hot: two_threads_never_miss_a_free_buffer", || {
+        let pool = Pool::<2>::full();
+        let other = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                for round in 0..2 {
+                    let held = pool.take(100 + round);
+                    pool.give(held);
+                }
+            })
+        };
+        for round in 0..2 {
+            let held = pool.take(200 + round);
+            pool.give(held);
+        }
+        other.join().unwrap();
+        pool.assert_conserved();
+    });
+}
+
+/// One buffer handed between threads through the hot slot only: the
+/// receiver must see the sender's write (the offer's `Release`, the take's
+/// `Acquire`).
+#[test]
+fn a_buffer_passed_through_the_slot_carries_its_contents() {
+    model(
+        "hot: a_buffer_passed_through_the_slot_carries_its_contents",
+        || {
+            let pool = Pool::<1>::full();
+            let (index, source) = take_index(&pool.hot, &pool.ring).unwrap();
+            let receiver = {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    if let Some((index, source)) = take_index(&pool.hot, &pool.ring) {
+                        // SAFETY: held by this thread now.
+                        let seen = pool.data[index].with(|value| unsafe { *value });
+                        assert_eq!(seen, 100, "the sender's write is not visible");
+                        give_index(&pool.hot, &pool.ring, index, source).unwrap();
+                    }
+                })
+            };
+            // Written after the spawn, so only the slot can order it before
+            // the receiver's read.
+            // SAFETY: this thread holds `index` until the give below.
+            pool.data[index].with_mut(|value| unsafe { *value = 100 });
+            give_index(&pool.hot, &pool.ring, index, source).unwrap();
+            receiver.join().unwrap();
+            pool.assert_conserved();
+        },
+    );
+}
+
+/// Three buffers: the slot fills up, so returns also go to the ring while
+/// another thread takes from both.
+#[test]
+fn returns_overflow_from_the_slot_into_the_ring() {
+    model("hot: returns_overflow_from_the_slot_into_the_ring", || {
+        let pool = Pool::<3>::full();
+        let other = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                let first = pool.take(100);
+                let second = pool.take(101);
+                pool.give(first);
+                pool.give(second);
+            })
+        };
+        let held = pool.take(200);
+        pool.give(held);
+        other.join().unwrap();
+        pool.assert_conserved();
+    });
+}

@@ -1,0 +1,216 @@
+//! Single-threaded behaviour of the hot slot, alone and in front of a ring.
+
+use super::*;
+use std::vec::Vec;
+
+/// The slot's raw word.
+fn word(hot: &HotSlot) -> Word {
+    hot.0.load(Ordering::Relaxed)
+}
+
+#[test]
+fn a_new_slot_is_all_zero_and_empty() {
+    let hot = HotSlot::new();
+    assert_eq!(word(&hot), 0);
+    assert!(!hot.is_full());
+    assert_eq!(hot.take(), Err(Generation(0)));
+    assert_eq!(word(&hot), 0, "taking from an empty slot changes nothing");
+}
+
+#[test]
+fn an_offer_fills_an_empty_slot_and_advances_the_generation() {
+    let hot = HotSlot::new();
+    assert!(hot.offer(7, None));
+    assert!(hot.is_full());
+    assert_eq!(word(&hot), 1 << INDEX_BITS | 8);
+    assert_eq!(hot.take(), Ok((7, Generation(1))));
+    assert_eq!(word(&hot), 1 << INDEX_BITS, "a take keeps the generation");
+    assert_eq!(hot.take(), Err(Generation(1)));
+}
+
+#[test]
+fn an_offer_into_a_full_slot_changes_nothing() {
+    let hot = HotSlot::new();
+    assert!(hot.offer(0, None));
+    let before = word(&hot);
+    assert!(!hot.offer(1, None));
+    assert!(!hot.offer(1, Some(Generation(0))));
+    assert!(!hot.offer(1, Some(Generation(1))));
+    assert_eq!(word(&hot), before);
+    assert_eq!(hot.take(), Ok((0, Generation(1))));
+}
+
+#[test]
+fn a_wrong_guess_costs_a_retry_not_the_offer() {
+    let hot = HotSlot::new();
+    for round in 0..5 {
+        assert!(hot.offer(round, None));
+        assert!(hot.take().is_ok());
+    }
+    // Empty in generation 5; guesses behind, ahead and far off all land.
+    for (round, guess) in [0, 9, u32::MAX >> 12].into_iter().enumerate() {
+        assert!(hot.offer(3, Some(Generation(guess))));
+        let generation = Generation(5 + round as u32 + 1);
+        assert_eq!(hot.take(), Ok((3, generation)));
+    }
+}
+
+#[test]
+fn the_largest_index_fits() {
+    let hot = HotSlot::new();
+    let largest = crate::ring::MAX_CAPACITY - 1;
+    assert!(hot.offer(largest, None));
+    assert_eq!(hot.take(), Ok((largest, Generation(1))));
+}
+
+#[test]
+fn the_generation_wraps_with_its_field() {
+    let last = Generation::of(Word::MAX & !INDEX_MASK);
+    assert_ne!(last, Generation(0));
+    assert_eq!(last.next(), Generation(0));
+    assert_eq!(Generation(0).next(), Generation(1));
+    assert_eq!(last.next().empty_word(), 0);
+    // A slot at the last generation wraps to zero bytes plus the index.
+    let hot = HotSlot(AtomicWord::new(last.empty_word()));
+    assert!(hot.offer(2, Some(last)));
+    assert_eq!(word(&hot), 3);
+}
+
+#[test]
+fn empty_since_sees_any_offer_even_one_taken_again() {
+    let hot = HotSlot::new();
+    let seen = hot.take().unwrap_err();
+    assert!(hot.empty_since(seen));
+    assert!(hot.offer(4, None));
+    assert!(!hot.empty_since(seen), "full now");
+    hot.take().unwrap();
+    assert!(
+        !hot.empty_since(seen),
+        "empty again, but a generation later"
+    );
+}
+
+#[test]
+fn a_get_takes_back_the_buffer_returned_last() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let (first, source) = take_index(&hot, ring).unwrap();
+    assert_eq!(first, 0);
+    assert!(matches!(source, Source::Ring(_)));
+    let (second, _) = take_index(&hot, ring).unwrap();
+    give_index(&hot, ring, second, source).unwrap();
+    give_index(&hot, ring, first, source).unwrap();
+    // `second` went to the hot slot, `first` (slot full) to the ring.
+    let (again, source) = take_index(&hot, ring).unwrap();
+    assert_eq!(again, second);
+    assert!(matches!(source, Source::Hot(Generation(1))));
+    let order: Vec<usize> = core::iter::from_fn(|| take_index(&hot, ring))
+        .map(|(index, _)| index)
+        .collect();
+    assert_eq!(order, [2, 3, first]);
+}
+
+#[test]
+fn the_pool_is_empty_only_when_ring_and_slot_both_are() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let (a, source_a) = take_index(&hot, ring).unwrap();
+    let (b, source_b) = take_index(&hot, ring).unwrap();
+    assert!(take_index(&hot, ring).is_none());
+    assert_eq!(available(&hot, ring), 0);
+    give_index(&hot, ring, a, source_a).unwrap();
+    assert_eq!((ring.len(), available(&hot, ring)), (0, 1));
+    let (taken, source) = take_index(&hot, ring).expect("the hot slot's buffer");
+    assert_eq!(taken, a);
+    give_index(&hot, ring, b, source_b).unwrap();
+    give_index(&hot, ring, a, source).unwrap();
+    assert_eq!((ring.len(), available(&hot, ring)), (1, 2));
+}
+
+/// The race the generation exists for: after a get found the slot empty,
+/// another get drains the ring and a return refills the slot. The ring is
+/// then empty, but the pool is not, and the get must find the buffer.
+#[test]
+fn a_get_finds_a_buffer_offered_while_it_looked_at_the_ring() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let held = take_index(&hot, ring).unwrap(); // index 0; index 1 is free
+    let mut others = Some(|| {
+        let drained = take_index(&hot, ring).unwrap(); // index 1, the ring's last
+        give_index(&hot, ring, held.0, held.1).unwrap(); // index 0, to the slot
+        drained
+    });
+    let mut drained = None;
+    let got = take_index_between(&hot, ring, || {
+        if let Some(move_others) = others.take() {
+            drained = Some(move_others());
+        }
+    });
+    assert_eq!(got.map(|(index, _)| index), Some(0), "reported empty");
+    assert_eq!(drained.map(|(index, _)| index), Some(1));
+}
+
+/// And when nothing came in, empty is the answer, after one look each.
+#[test]
+fn a_get_reports_empty_when_nothing_came_in() {
+    let ring = Ring::<[Slot; 1]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let _held = take_index(&hot, ring).unwrap();
+    let mut looks = 0;
+    assert!(take_index_between(&hot, ring, || looks += 1).is_none());
+    assert_eq!(looks, 1);
+}
+
+#[test]
+fn a_return_from_the_slot_falls_back_to_the_ring_when_refilled() {
+    let ring = Ring::<[Slot; 3]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let (a, source_a) = take_index(&hot, ring).unwrap();
+    give_index(&hot, ring, a, source_a).unwrap();
+    let (a, from_hot) = take_index(&hot, ring).unwrap();
+    let (b, source_b) = take_index(&hot, ring).unwrap();
+    give_index(&hot, ring, b, source_b).unwrap(); // refills the slot
+    give_index(&hot, ring, a, from_hot).unwrap(); // so this goes to the ring
+    assert_eq!(ring.len(), 2);
+    assert_eq!(hot.take().map(|(index, _)| index), Ok(b));
+}
+
+#[test]
+fn returning_what_was_never_taken_still_overflows() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    // A broken `from_raw` promise: a third buffer in a pool of two. The
+    // first lands in the empty hot slot; the ring is full for the second.
+    give_index(&hot, ring, 0, Source::Ring(HeadHint::ORIGIN)).unwrap();
+    assert_eq!(
+        give_index(&hot, ring, 1, Source::Hot(Generation(1))),
+        Err(Overflow)
+    );
+}
+
+#[test]
+fn every_index_stays_in_one_place_over_random_traffic() {
+    const N: usize = 13;
+    let ring = Ring::<[Slot; N]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let mut held: Vec<(usize, Source)> = Vec::new();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..20_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let take = held.is_empty() || (held.len() < N && !state.is_multiple_of(3));
+        if take {
+            let (index, source) = take_index(&hot, ring).expect("a buffer was free");
+            assert!(held.iter().all(|&(h, _)| h != index), "{index} twice");
+            held.push((index, source));
+        } else {
+            let (index, source) = held.swap_remove((state >> 8) as usize % held.len());
+            give_index(&hot, ring, index, source).unwrap();
+        }
+        assert_eq!(available(&hot, ring), N - held.len());
+        if held.len() == N {
+            assert!(take_index(&hot, ring).is_none());
+        }
+    }
+}
