@@ -9,11 +9,12 @@
 //! slot makes the common case last-in first-out and one line:
 //!
 //! * the buffer a get receives is most often the one returned just before,
-//!   still in the cache (filling a 4 KiB buffer: 116-134 ns per pair
-//!   through the ring alone, 51-63 ns with the hot slot, on the 2-core
-//!   development VM);
+//!   still in the cache (filling a 4 KiB buffer, `cargo bench` on the
+//!   2-core development VM: 114 ns per pair through the ring alone, 49.5 ns
+//!   with the hot slot);
 //! * threads taking and returning buffers meet on one word instead of three
-//!   lines (2 threads: 177-198 ns per pair, 80-87 ns with it).
+//!   lines (2 threads: 150-188 ns per pair through the ring alone, 64.5-75
+//!   ns with the hot slot).
 //!
 //! # Algorithm
 //!
