@@ -213,8 +213,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         })
     }
 
-    /// Takes up to `K` buffers (fewer only when the cache and the pool's
-    /// ring ran dry), newest first: a NIC burst in one call. What the cache
+    /// Takes up to `K` buffers (fewer only when the cache and the pool ran
+    /// dry), newest first: a NIC burst in one call. What the cache
     /// lacks comes from the ring in bulk (one take when `K <= C`); dropping
     /// the guards parks them again.
     ///
@@ -244,7 +244,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes up to `K` buffers as one [`CachedBurst`] (fewer only when the
-    /// cache and the pool's ring ran dry): the cheapest way to move many
+    /// cache and the pool ran dry): the cheapest way to move many
     /// buffers, with no guard per buffer. Buffer 0 is the most recently
     /// parked one. Dropping the burst parks all of them again in one go,
     /// buffer 0 on top, so a burst taken and dropped whole leaves the
@@ -293,8 +293,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Hands up to `wanted` cached indices to `take`, newest first,
-    /// refilling from the ring in bulk whenever the cache runs dry; stops
-    /// early only when the ring is dry too. Each index leaves the stack
+    /// refilling from the pool in bulk whenever the cache runs dry; stops
+    /// early only when the pool (ring and hot slot) is dry too. Each index leaves the stack
     /// (invariant 1) once `take` has it; `take` must not touch the cache.
     #[inline]
     fn take_newest(&self, wanted: usize, mut take: impl FnMut(u32)) {

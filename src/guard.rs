@@ -55,8 +55,9 @@ use sealed::Storage;
 ///
 /// Derefs to the buffer (`[u8; SIZE]` for the byte tiers) and returns it
 /// to the pool when dropped. A [`Guard`] holds the pool reference, the
-/// buffer's index and a 32-bit hint that spares the return a read of the
-/// ring's busiest cache line: 16 bytes on 64-bit targets, like a slice.
+/// buffer's index and a 32-bit hint of where it came from (ring or hot
+/// slot) that spares the return a read of a busy cache line: 16 bytes on
+/// 64-bit targets, like a slice.
 ///
 /// ```
 /// # #[cfg(target_pointer_width = "64")]
@@ -110,13 +111,17 @@ fn split(index: BufIndex, source: Source) -> (u32, u32) {
     }
 }
 
-/// Inverse of [`split`].
-fn join(word: u32, value: u32) -> (BufIndex, Source) {
-    let index = BufIndex::new(word & !FROM_HOT);
+/// The index a ticket's index word names.
+fn index_of(word: u32) -> BufIndex {
+    BufIndex::new(word & !FROM_HOT)
+}
+
+/// The [`Source`] a ticket's two words name (inverse of [`split`]).
+fn source_of(word: u32, value: u32) -> Source {
     if word & FROM_HOT == 0 {
-        (index, Source::Ring(HeadHint(value)))
+        Source::Ring(HeadHint(value))
     } else {
-        (index, Source::Hot(Generation::from_bits(value)))
+        Source::Hot(Generation::from_bits(value))
     }
 }
 
@@ -129,12 +134,12 @@ impl Ticket {
 
     fn index(self) -> BufIndex {
         #[allow(clippy::cast_possible_truncation)] // the low half
-        BufIndex::new(self.0 as u32 & !FROM_HOT)
+        index_of(self.0 as u32)
     }
 
     fn source(self) -> Source {
         #[allow(clippy::cast_possible_truncation)] // each half
-        join(self.0 as u32, (self.0 >> 32) as u32).1
+        source_of(self.0 as u32, (self.0 >> 32) as u32)
     }
 }
 
@@ -154,11 +159,11 @@ impl Ticket {
     }
 
     fn index(self) -> BufIndex {
-        BufIndex::new(self.word & !FROM_HOT)
+        index_of(self.word)
     }
 
     fn source(self) -> Source {
-        join(self.word, self.value).1
+        source_of(self.word, self.value)
     }
 }
 
@@ -494,14 +499,26 @@ pub(crate) fn from_raw_checked<R: PoolRef>(
 /// `index` came from [`Handle::into_raw`] on this pool and has not been
 /// re-entered since.
 pub(crate) unsafe fn from_raw<R: PoolRef>(pool: &R, index: BufIndex) -> Handle<R> {
-    let was_raw = pool.ring().clear_tag(index.as_usize());
-    debug_assert!(
-        was_raw,
-        "from_raw of buffer {index}, which is not out in raw form"
-    );
+    // The tag is cleared either way; checking what it was costs a branch
+    // and turns a re-entry made twice into a panic here instead of a buffer
+    // with two owners later (the hot slot would take the extra index
+    // without the ring ever overflowing).
+    if !pool.ring().clear_tag(index.as_usize()) {
+        not_raw(index);
+    }
     // SAFETY: the caller guarantees that the index was handed out in raw
-    // form by this pool and is re-entered once.
+    // form by this pool and is re-entered once (and its tag was set).
     unsafe { Handle::new(pool.clone(), index) }
+}
+
+/// Only reachable by breaking the contract of the `unsafe` `from_raw`.
+#[cold]
+#[inline(never)]
+fn not_raw(index: BufIndex) -> ! {
+    panic!(
+        "iobuf: from_raw of buffer {index}, which is not out in raw form \
+         (re-entered already, or never given up with into_raw)"
+    )
 }
 
 /// The address of item `index`, for descriptors; no ownership implied.
@@ -514,4 +531,34 @@ pub(crate) fn item_ptr<P: Storage + ?Sized>(
         return Err(RawIndexError::OutOfRange { index, capacity });
     }
     Ok(pool.item(index.as_usize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ring::MAX_CAPACITY;
+
+    /// What a ticket decodes to, in comparable form.
+    fn decoded(ticket: Ticket) -> (u32, bool, u32) {
+        match ticket.source() {
+            Source::Ring(hint) => (ticket.index().get(), false, hint.0),
+            Source::Hot(generation) => (ticket.index().get(), true, generation.to_bits()),
+        }
+    }
+
+    #[test]
+    fn a_ticket_gives_back_its_index_and_source() {
+        let largest = u32::try_from(MAX_CAPACITY - 1).unwrap();
+        for index in [0, 1, 1000, largest] {
+            for value in [0, 1, 0x8000_0000, u32::MAX] {
+                let from_ring = Ticket::new(BufIndex::new(index), Source::Ring(HeadHint(value)));
+                assert_eq!(decoded(from_ring), (index, false, value));
+                let from_hot = Ticket::new(
+                    BufIndex::new(index),
+                    Source::Hot(Generation::from_bits(value)),
+                );
+                assert_eq!(decoded(from_hot), (index, true, value));
+            }
+        }
+    }
 }

@@ -66,17 +66,23 @@
 //!   wrote to the buffer. A take's CAS is `Acquire` and reads that offer's
 //!   value (a CAS succeeds only on the newest value), so the new owner sees
 //!   those writes. A take publishes nothing: an empty slot carries no
-//!   buffer. The take's first read is `Relaxed`: it only chooses the CAS.
+//!   buffer.
 //! * The empty check reads the slot twice: the take's plain read, then a
 //!   CAS of the word onto itself, a read-modify-write and so the newest
 //!   value (as the ring's own confirmation of empty is). The value the
 //!   first read shows was written before that read; if the CAS finds the
 //!   same empty word, the slot held that word from that write until the CAS
 //!   (generations only advance), an interval that contains the ring's empty
-//!   instant: the ring's confirmation (`Acquire`) comes after the first
-//!   read in program order, and the CAS (`Acquire` too) cannot move before
-//!   it. A stale first read only makes the words differ, and the get looks
-//!   again.
+//!   instant if the three steps take effect in program order. That is why
+//!   the first read is `Acquire` although the CAS after it would do for the
+//!   buffer's contents: it keeps the ring's confirmation after it, and the
+//!   confirmation (`Acquire`) keeps the CAS after that. A stale first read
+//!   only makes the words differ, and the get looks again. (On x86 and
+//!   AArch64 the CAS's store also depends on the first read through a
+//!   branch, which orders them even without `Acquire`; on x86 an
+//!   `Acquire` load costs nothing.) Like the ring's own empty check, "one
+//!   instant" is a statement about the hardware's single order of these
+//!   atomic operations; the C11 model without `SeqCst` has no such instant.
 //! * A failed CAS is `Relaxed`: its value is only the next guess.
 //!
 //! # Bound
@@ -170,7 +176,7 @@ impl HotSlot {
     /// slot it found. An empty slot costs a read; a full one a CAS.
     #[inline]
     pub(crate) fn take(&self) -> Result<(usize, Generation), Generation> {
-        let mut current = self.0.load(Ordering::Relaxed);
+        let mut current = self.0.load(Ordering::Acquire);
         loop {
             let generation = Generation::of(current);
             // The field holds `index + 1` of an index below the capacity.
@@ -182,7 +188,8 @@ impl HotSlot {
                 current,
                 current & !INDEX_MASK,
                 Ordering::Acquire,
-                Ordering::Relaxed,
+                // The value may become the empty check's first read.
+                Ordering::Acquire,
             ) {
                 Ok(_) => return Ok((index, generation)),
                 Err(now) => current = now,
@@ -267,8 +274,9 @@ fn take_index_between(
 }
 
 /// Returns a held index: into the hot slot if it is empty, else to the
-/// ring. Fails only as [`Ring::push`] does, when the caller did not hold
-/// `index`.
+/// ring. Fails only when the ring is full and the slot too, which takes
+/// returns of indices nobody held (the slot absorbs one of them; the
+/// pool's `from_raw` catches a re-entry made twice before it gets here).
 #[inline]
 pub(crate) fn give_index(
     hot: &HotSlot,
@@ -295,9 +303,11 @@ pub(crate) fn give_index(
 }
 
 /// How many indices are free: the ring's plus the hot slot's (a snapshot,
-/// exact when no operation is under way).
+/// exact when no operation is under way). The two are read one after the
+/// other, so an index moving from the ring to the slot meanwhile can be
+/// counted twice: the sum is capped at the capacity.
 pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
-    ring.len() + usize::from(hot.is_full())
+    (ring.len() + usize::from(hot.is_full())).min(ring.capacity())
 }
 
 #[cfg(all(test, not(loom)))]

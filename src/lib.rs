@@ -74,12 +74,13 @@
 //! interrupts briefly disabled (single-core only).
 //!
 //! **Linearizability.** Taking and returning buffers behave as operations
-//! on the pool's free buffers (the hot slot in front of a FIFO queue: a
-//! return fills the slot if it is empty, a get empties it first), each
-//! taking effect at one instant inside the call: a buffer is held by at
-//! most one owner at a time; `try_get` reports [`PoolEmpty`] only if every
-//! buffer was checked out at one instant during the call (but see the
-//! generation bound below); returning a held buffer always succeeds. A
+//! on the set of the pool's free buffers, each taking effect at one instant
+//! inside the call: a buffer is held by at most one owner at a time;
+//! `try_get` reports [`PoolEmpty`] only if every buffer was checked out at
+//! one instant during the call (but see the generation bound below);
+//! returning a held buffer always succeeds. Which free buffer a get
+//! receives is not part of the contract: usually the one returned last
+//! (the hot slot), else the one free the longest (the ring). A
 //! [`LocalCache`] is outside this: its buffers count as checked out, so a
 //! `try_get` elsewhere may report empty while caches hold buffers (see its
 //! documentation); taking from and returning to a cache involve no other
@@ -116,9 +117,10 @@
 //! handler runs.
 //!
 //! **Panics and leaks.** A guard dropped while a panic unwinds returns its
-//! buffer. The crate panics in one case only: returning more buffers than a
-//! pool owns, which only a broken promise to the `unsafe`
-//! [`from_raw`](BoundedPool::from_raw) can cause. A guard that is leaked
+//! buffer. The crate panics only on a broken promise to the `unsafe`
+//! [`from_raw`](BoundedPool::from_raw): re-entering an index that is not out
+//! in raw form (caught by `from_raw` itself), or, failing that check,
+//! returning more buffers than a pool owns. A guard that is leaked
 //! (`mem::forget`) or an index given up by `into_raw` and never re-entered
 //! keeps its buffer checked out for good: the pool has one buffer fewer,
 //! nothing else goes wrong. Dropping a pool drops its free items; items

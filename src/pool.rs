@@ -61,8 +61,8 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 /// index into the pool's hot slot if it is empty, else pushes it to a ring
 /// of indices; a get takes the hot slot's index first (the item returned
 /// last, likely still in the cache), else pops the ring. With fewer than
-/// `N` items held, `try_get` succeeds; returning an item always succeeds
-/// without waiting.
+/// `N` items held, `try_get` succeeds (up to the generation bound in the
+/// crate docs); returning an item always succeeds without waiting.
 ///
 /// ```
 /// static POOL: iobuf::MicroPool<8> = iobuf::MicroPool::new();
@@ -291,8 +291,14 @@ impl<T, const N: usize> BoundedPool<T, N> {
         guard::from_raw_checked(&self, index)
     }
 
-    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw) without checking
-    /// it (debug builds still assert).
+    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw) without the
+    /// range check and without a typed error.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer is not out in raw form (re-entered already, or never
+    /// given up): a broken promise, caught before it can give one buffer two
+    /// owners. An index beyond the capacity panics too.
     ///
     /// # Safety
     ///

@@ -187,6 +187,31 @@ fn from_raw_checked_rejects_an_index_from_another_pool() {
     assert_eq!(BIG.available(), 8);
 }
 
+/// A broken promise to the `unsafe` `from_raw` (the same id re-entered
+/// twice) panics at the second re-entry, before a second guard exists, and
+/// the pool is unharmed: every buffer comes back once. Without the check
+/// the extra return would land in the hot slot and one buffer would later
+/// be handed to two holders.
+#[test]
+fn from_raw_of_an_index_re_entered_already_panics_and_changes_nothing() {
+    static POOL: PicoPool<4> = PicoPool::new();
+    let id = POOL.try_get().unwrap().into_raw();
+    // SAFETY: `id` came from `into_raw` on POOL and is re-entered once.
+    let first = unsafe { POOL.from_raw(id) };
+    let second = std::panic::catch_unwind(|| {
+        // SAFETY: none: this breaks the promise on purpose, to see it caught.
+        drop(unsafe { POOL.from_raw(id) });
+    });
+    let message = second.unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(message.contains("not out in raw form"), "{message}");
+    drop(first);
+    assert_eq!(POOL.available(), 4);
+    let all = take_all(&POOL);
+    let distinct: HashSet<u32> = all.iter().map(|g| g.index().get()).collect();
+    assert_eq!(distinct.len(), 4);
+}
+
 #[test]
 fn from_raw_re_enters_a_raw_index() {
     static POOL: PicoPool<2> = PicoPool::new();

@@ -188,6 +188,9 @@ fn run_tight<const N: usize>(pool: &'static BoundedPool<u64, N>) {
                     }
                     assert_eq!(*buf, hold, "buffer {} overwritten", buf.index());
                     owners.release(buf.index().as_usize(), hold);
+                    // Ring and slot are read one after the other; the sum
+                    // must still never pass the capacity.
+                    assert!(pool.available() <= N, "more free than the pool has");
                 }
             });
         }

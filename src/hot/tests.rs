@@ -175,13 +175,16 @@ fn a_return_from_the_slot_falls_back_to_the_ring_when_refilled() {
     assert_eq!(hot.take().map(|(index, _)| index), Ok(b));
 }
 
+/// Returns of indices nobody held (what only a broken promise can cause):
+/// the slot absorbs the first, the full ring refuses the second, and the
+/// count of free buffers never exceeds the capacity.
 #[test]
-fn returning_what_was_never_taken_still_overflows() {
+fn a_full_pool_overflows_once_the_slot_is_full_too() {
     let ring = Ring::<[Slot; 2]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    // A broken `from_raw` promise: a third buffer in a pool of two. The
-    // first lands in the empty hot slot; the ring is full for the second.
     give_index(&hot, ring, 0, Source::Ring(HeadHint::ORIGIN)).unwrap();
+    assert_eq!((ring.len(), hot.is_full()), (2, true));
+    assert_eq!(available(&hot, ring), 2, "capped at the capacity");
     assert_eq!(
         give_index(&hot, ring, 1, Source::Hot(Generation(1))),
         Err(Overflow)

@@ -303,7 +303,13 @@ impl<T> RuntimePool<T> {
         guard::from_raw_checked(self, index)
     }
 
-    /// Re-enters a raw index without checking it.
+    /// Re-enters a raw index without the range check and without a typed
+    /// error.
+    ///
+    /// # Panics
+    ///
+    /// As [`BoundedPool::from_raw`](crate::BoundedPool::from_raw): if the
+    /// buffer is not out in raw form, or the index is beyond the capacity.
     ///
     /// # Safety
     ///
