@@ -46,12 +46,18 @@ impl<const N: usize> Pool<N> {
         })
     }
 
-    /// A get that must succeed (the caller knows one is free); writes
-    /// `stamp` into the buffer after checking the previous holder's stamp
-    /// is readable.
+    /// A get that must succeed (the caller knows one is free); see
+    /// [`try_take`](Self::try_take).
     fn take(&self, stamp: usize) -> (usize, Source) {
-        let (index, source) =
-            take_index(&self.hot, &self.ring).expect("get reported empty while one was free");
+        self.try_take(stamp)
+            .expect("get reported empty while one was free")
+    }
+
+    /// A get; on success, checks that nobody else holds the index and
+    /// writes `stamp` into the buffer after reading the previous holder's
+    /// stamp (loom flags the read if it is not ordered after that write).
+    fn try_take(&self, stamp: usize) -> Option<(usize, Source)> {
+        let (index, source) = take_index(&self.hot, &self.ring)?;
         assert!(
             !self.held[index].swap(true, Ordering::Relaxed),
             "index {index} held twice"
@@ -63,7 +69,7 @@ impl<const N: usize> Pool<N> {
             // SAFETY: as above.
             unsafe { *value = stamp };
         });
-        (index, source)
+        Some((index, source))
     }
 
     fn give(&self, (index, source): (usize, Source)) {
@@ -157,6 +163,33 @@ fn returns_overflow_from_the_slot_into_the_ring() {
         let held = pool.take(200);
         pool.give(held);
         other.join().unwrap();
+        pool.assert_conserved();
+    });
+}
+
+/// Three threads on two buffers, so gets may find the pool empty and the
+/// empty check's retry path runs: ownership, contents and conservation
+/// must hold whatever a get answers.
+#[test]
+fn three_threads_on_two_buffers_keep_ownership() {
+    model("hot: three_threads_on_two_buffers_keep_ownership", || {
+        let pool = Pool::<2>::full();
+        let workers: Vec<_> = (0..2)
+            .map(|worker| {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    if let Some(held) = pool.try_take(100 + worker) {
+                        pool.give(held);
+                    }
+                })
+            })
+            .collect();
+        if let Some(held) = pool.try_take(200) {
+            pool.give(held);
+        }
+        for worker in workers {
+            worker.join().unwrap();
+        }
         pool.assert_conserved();
     });
 }
