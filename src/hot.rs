@@ -22,9 +22,12 @@
 //! modulo its field) and an index field: `index + 1`, or 0 when empty.
 //!
 //! ```text
-//!  64-bit word:  generation (32 bits) | index + 1 (32 bits)
-//!  32-bit word:  generation (11 bits) | index + 1 (21 bits)
+//!  64-bit word:  generation (32 bits)     | index + 1 (32 bits)
+//!  32-bit word:  generation (32 - b bits) | index + 1 (b bits)
 //! ```
+//!
+//! where `b` is the bit length of the capacity (11 for 1024 buffers, at most
+//! 21), so the generation keeps every bit the index does not need.
 //!
 //! * **Take** reads the word; if it holds an index, a CAS clears the index
 //!   field and keeps the generation (retried if the word changed). An empty
@@ -87,8 +90,9 @@
 //!
 //! # Bound
 //!
-//! A generation repeats every `2^g` offers (`g` = 32 on 64-bit targets, 11
-//! on 32-bit ones). A get stalled between its two reads for exactly a
+//! A generation repeats every `2^g` offers (`g` = 32 on 64-bit targets;
+//! `32 - b` on 32-bit ones: 21 for a pool of 1024 buffers, never less than
+//! 11). A get stalled between its two reads for exactly a
 //! multiple of that many offers, while the ring is empty, may report empty
 //! although a buffer was in the hot slot at the ring's empty instant: a
 //! spurious [`PoolEmpty`](crate::PoolEmpty), nothing worse. Ownership never
@@ -97,19 +101,68 @@
 use crate::ring::{HeadHint, Overflow, Ring, Slot};
 use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
 
-/// Bits of the index field (holding `index + 1`): enough for every index
-/// below [`MAX_CAPACITY`](crate::MAX_CAPACITY).
-#[cfg(target_pointer_width = "64")]
-const INDEX_BITS: u32 = 32;
-/// Bits of the index field (holding `index + 1`): enough for every index
-/// below [`MAX_CAPACITY`](crate::MAX_CAPACITY).
-#[cfg(not(target_pointer_width = "64"))]
-const INDEX_BITS: u32 = 21;
+/// How a slot word splits, for a pool of a given capacity: the index field
+/// (holding `index + 1`, 0 when empty) in the low bits, the generation above.
+///
+/// On 64-bit targets the index field is 32 bits whatever the capacity, so a
+/// generation fits in the 32 bits a guard keeps of it. On 32-bit targets the
+/// field is as narrow as the capacity allows (its bit length), which leaves
+/// the generation the rest: 21 bits for a pool of 1024, never fewer than 11.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    index_bits: u32,
+}
 
-const INDEX_MASK: Word = (1 << INDEX_BITS) - 1;
+impl Fields {
+    /// The fields of a pool of `capacity` buffers.
+    #[cfg(target_pointer_width = "64")]
+    pub(crate) fn of(_capacity: usize) -> Self {
+        const { assert!(crate::ring::MAX_CAPACITY < 1 << 32) };
+        Self { index_bits: 32 }
+    }
 
-#[allow(clippy::unnecessary_cast)] // `Word` is `u32` on 32-bit targets
-const _: () = assert!(crate::ring::MAX_CAPACITY as u64 <= INDEX_MASK as u64);
+    /// The fields of a pool of `capacity` buffers.
+    #[cfg(not(target_pointer_width = "64"))]
+    pub(crate) fn of(capacity: usize) -> Self {
+        Self {
+            index_bits: usize::BITS - capacity.leading_zeros(),
+        }
+    }
+
+    fn index_mask(self) -> Word {
+        (1 << self.index_bits) - 1
+    }
+
+    /// The generation a word carries.
+    fn generation(self, word: Word) -> Generation {
+        // At most 32 bits remain; `Word` is `u32` on 32-bit targets.
+        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
+        Generation((word >> self.index_bits) as u32)
+    }
+
+    /// The word of the empty slot in `generation`.
+    fn empty_word(self, generation: Generation) -> Word {
+        Word::from(generation.0) << self.index_bits
+    }
+
+    /// The index a word holds, if any.
+    fn index(self, word: Word) -> Option<usize> {
+        match word & self.index_mask() {
+            0 => None,
+            // The field holds `index + 1` of an index below the capacity.
+            stored => Some((stored - 1) as usize),
+        }
+    }
+
+    /// The word an offer of `index` writes into the empty slot of
+    /// `generation`: the next generation (wrapping with its field).
+    fn filled(self, generation: Generation, index: usize) -> Word {
+        let next = self
+            .empty_word(generation)
+            .wrapping_add(1 << self.index_bits);
+        self.empty_word(self.generation(next)) | (index as Word + 1)
+    }
+}
 
 /// The hot slot (see the module docs).
 ///
@@ -122,22 +175,6 @@ pub struct HotSlot(AtomicWord);
 pub(crate) struct Generation(u32);
 
 impl Generation {
-    fn of(word: Word) -> Self {
-        // At most 32 bits remain; `Word` is `u32` on 32-bit targets.
-        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
-        Self((word >> INDEX_BITS) as u32)
-    }
-
-    /// The word of the empty slot in this generation.
-    fn empty_word(self) -> Word {
-        Word::from(self.0) << INDEX_BITS
-    }
-
-    /// The generation after the next offer (wrapping with its field).
-    fn next(self) -> Self {
-        Self::of(self.empty_word().wrapping_add(1 << INDEX_BITS))
-    }
-
     /// The generation kept in a guard (see [`Source`]).
     pub(crate) fn to_bits(self) -> u32 {
         self.0
@@ -175,18 +212,16 @@ impl HotSlot {
     /// Takes the index in the slot, or tells the generation of the empty
     /// slot it found. An empty slot costs a read; a full one a CAS.
     #[inline]
-    pub(crate) fn take(&self) -> Result<(usize, Generation), Generation> {
+    pub(crate) fn take(&self, fields: Fields) -> Result<(usize, Generation), Generation> {
         let mut current = self.0.load(Ordering::Acquire);
         loop {
-            let generation = Generation::of(current);
-            // The field holds `index + 1` of an index below the capacity.
-            let index = match current & INDEX_MASK {
-                0 => return Err(generation),
-                stored => (stored - 1) as usize,
+            let generation = fields.generation(current);
+            let Some(index) = fields.index(current) else {
+                return Err(generation);
             };
             match self.0.compare_exchange(
                 current,
-                current & !INDEX_MASK,
+                fields.empty_word(generation),
                 Ordering::Acquire,
                 // The value may become the empty check's first read.
                 Ordering::Acquire,
@@ -202,16 +237,16 @@ impl HotSlot {
     /// changed) if it holds an index. `guess`: the generation the caller's
     /// own take left the slot in, tried without a read first.
     #[inline]
-    pub(crate) fn offer(&self, index: usize, guess: Option<Generation>) -> bool {
+    pub(crate) fn offer(&self, fields: Fields, index: usize, guess: Option<Generation>) -> bool {
         let mut current = match guess {
-            Some(generation) => generation.empty_word(),
+            Some(generation) => fields.empty_word(generation),
             None => self.0.load(Ordering::Relaxed),
         };
         loop {
-            if current & INDEX_MASK != 0 {
+            if fields.index(current).is_some() {
                 return false;
             }
-            let filled = Generation::of(current).next().empty_word() | (index as Word + 1);
+            let filled = fields.filled(fields.generation(current), index);
             match self
                 .0
                 .compare_exchange(current, filled, Ordering::Release, Ordering::Relaxed)
@@ -228,16 +263,16 @@ impl HotSlot {
     /// itself, because a read-modify-write reads the newest value, which a
     /// load need not (the ring confirms "empty" the same way); it runs only
     /// when a get is about to report empty.
-    fn empty_since(&self, seen: Generation) -> bool {
-        let word = seen.empty_word();
+    fn empty_since(&self, fields: Fields, seen: Generation) -> bool {
+        let word = fields.empty_word(seen);
         self.0
             .compare_exchange(word, word, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 
     /// Whether the slot holds an index (a snapshot).
-    pub(crate) fn is_full(&self) -> bool {
-        self.0.load(Ordering::Relaxed) & INDEX_MASK != 0
+    pub(crate) fn is_full(&self, fields: Fields) -> bool {
+        fields.index(self.0.load(Ordering::Relaxed)).is_some()
     }
 }
 
@@ -257,8 +292,9 @@ fn take_index_between(
     ring: &Ring<[Slot]>,
     mut between: impl FnMut(),
 ) -> Option<(usize, Source)> {
+    let fields = Fields::of(ring.capacity());
     loop {
-        let seen = match hot.take() {
+        let seen = match hot.take(fields) {
             Ok((index, generation)) => return Some((index, Source::Hot(generation))),
             Err(generation) => generation,
         };
@@ -266,7 +302,7 @@ fn take_index_between(
         if let Some((index, hint)) = ring.pop_hinted() {
             return Some((index, Source::Ring(hint)));
         }
-        if hot.empty_since(seen) {
+        if hot.empty_since(fields, seen) {
             return None;
         }
         retry_hint(); // an offer came in after the take: look again
@@ -284,9 +320,10 @@ pub(crate) fn give_index(
     index: usize,
     source: Source,
 ) -> Result<(), Overflow> {
+    let fields = Fields::of(ring.capacity());
     match source {
         Source::Hot(generation) => {
-            if hot.offer(index, Some(generation)) {
+            if hot.offer(fields, index, Some(generation)) {
                 return Ok(());
             }
             // Taken from the slot: no `head` value is known, so the ring
@@ -294,7 +331,7 @@ pub(crate) fn give_index(
             ring.push(index)
         }
         Source::Ring(hint) => {
-            if hot.offer(index, None) {
+            if hot.offer(fields, index, None) {
                 return Ok(());
             }
             ring.push_hinted(index, hint)
@@ -307,7 +344,8 @@ pub(crate) fn give_index(
 /// other, so an index moving from the ring to the slot meanwhile can be
 /// counted twice: the sum is capped at the capacity.
 pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
-    (ring.len() + usize::from(hot.is_full())).min(ring.capacity())
+    let full = hot.is_full(Fields::of(ring.capacity()));
+    (ring.len() + usize::from(full)).min(ring.capacity())
 }
 
 #[cfg(all(test, not(loom)))]

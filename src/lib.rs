@@ -99,10 +99,12 @@
 //! The hot slot has no ABA problem (a return only fills an empty slot, a get
 //! needs no expected value), but its *generation*, which lets a get tell
 //! "the pool was empty" from "a buffer came back while I looked", is finite
-//! too: `2^32` returns on 64-bit targets, `2^11` on 32-bit ones. A `try_get`
-//! stalled inside the call for an exact multiple of that many returns into
-//! the slot, while the ring is empty, may report [`PoolEmpty`] although one
-//! buffer was free: a spurious error, never a lost or shared buffer.
+//! too: `2^32` returns on 64-bit targets; on 32-bit ones `2^(32 - b)`, `b`
+//! the bit length of the capacity (`2^21` for 1024 buffers, never fewer
+//! than `2^11`). A `try_get` stalled inside the call for an exact multiple
+//! of that many returns into the slot, while the ring is empty, may report
+//! [`PoolEmpty`] although one buffer was free: a spurious error, never a
+//! lost or shared buffer.
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens

@@ -8,84 +8,115 @@ fn word(hot: &HotSlot) -> Word {
     hot.0.load(Ordering::Relaxed)
 }
 
+/// The fields of a pool of 1024 buffers (11 index bits on 32-bit targets).
+fn fields_1024() -> Fields {
+    Fields::of(1024)
+}
+
 #[test]
 fn a_new_slot_is_all_zero_and_empty() {
     let hot = HotSlot::new();
     assert_eq!(word(&hot), 0);
-    assert!(!hot.is_full());
-    assert_eq!(hot.take(), Err(Generation(0)));
+    assert!(!hot.is_full(fields_1024()));
+    assert_eq!(hot.take(fields_1024()), Err(Generation(0)));
     assert_eq!(word(&hot), 0, "taking from an empty slot changes nothing");
 }
 
 #[test]
 fn an_offer_fills_an_empty_slot_and_advances_the_generation() {
-    let hot = HotSlot::new();
-    assert!(hot.offer(7, None));
-    assert!(hot.is_full());
-    assert_eq!(word(&hot), 1 << INDEX_BITS | 8);
-    assert_eq!(hot.take(), Ok((7, Generation(1))));
-    assert_eq!(word(&hot), 1 << INDEX_BITS, "a take keeps the generation");
-    assert_eq!(hot.take(), Err(Generation(1)));
+    let (hot, fields) = (HotSlot::new(), fields_1024());
+    assert!(hot.offer(fields, 7, None));
+    assert!(hot.is_full(fields));
+    assert_eq!(word(&hot), 1 << fields.index_bits | 8);
+    assert_eq!(hot.take(fields), Ok((7, Generation(1))));
+    assert_eq!(
+        word(&hot),
+        1 << fields.index_bits,
+        "a take keeps the generation"
+    );
+    assert_eq!(hot.take(fields), Err(Generation(1)));
 }
 
 #[test]
 fn an_offer_into_a_full_slot_changes_nothing() {
-    let hot = HotSlot::new();
-    assert!(hot.offer(0, None));
+    let (hot, fields) = (HotSlot::new(), fields_1024());
+    assert!(hot.offer(fields, 0, None));
     let before = word(&hot);
-    assert!(!hot.offer(1, None));
-    assert!(!hot.offer(1, Some(Generation(0))));
-    assert!(!hot.offer(1, Some(Generation(1))));
+    assert!(!hot.offer(fields, 1, None));
+    assert!(!hot.offer(fields, 1, Some(Generation(0))));
+    assert!(!hot.offer(fields, 1, Some(Generation(1))));
     assert_eq!(word(&hot), before);
-    assert_eq!(hot.take(), Ok((0, Generation(1))));
+    assert_eq!(hot.take(fields), Ok((0, Generation(1))));
 }
 
 #[test]
 fn a_wrong_guess_costs_a_retry_not_the_offer() {
-    let hot = HotSlot::new();
+    let (hot, fields) = (HotSlot::new(), fields_1024());
     for round in 0..5 {
-        assert!(hot.offer(round, None));
-        assert!(hot.take().is_ok());
+        assert!(hot.offer(fields, round, None));
+        assert!(hot.take(fields).is_ok());
     }
     // Empty in generation 5; guesses behind, ahead and far off all land.
     for (round, guess) in [0, 9, u32::MAX >> 12].into_iter().enumerate() {
-        assert!(hot.offer(3, Some(Generation(guess))));
+        assert!(hot.offer(fields, 3, Some(Generation(guess))));
         let generation = Generation(5 + round as u32 + 1);
-        assert_eq!(hot.take(), Ok((3, generation)));
+        assert_eq!(hot.take(fields), Ok((3, generation)));
     }
 }
 
 #[test]
-fn the_largest_index_fits() {
-    let hot = HotSlot::new();
-    let largest = crate::ring::MAX_CAPACITY - 1;
-    assert!(hot.offer(largest, None));
-    assert_eq!(hot.take(), Ok((largest, Generation(1))));
+fn the_largest_index_fits_at_every_capacity() {
+    let largest = crate::ring::MAX_CAPACITY;
+    for capacity in [1, 2, 3, 1023, 1024, 1025, largest / 2 + 1, largest] {
+        let (hot, fields) = (HotSlot::new(), Fields::of(capacity));
+        assert!(hot.offer(fields, capacity - 1, None));
+        assert_eq!(hot.take(fields), Ok((capacity - 1, Generation(1))));
+    }
+}
+
+#[test]
+fn the_generation_keeps_every_bit_the_index_does_not_need() {
+    // 64-bit: 32 generation bits always. 32-bit: 32 minus the capacity's
+    // bit length (21 for 1024 buffers, 11 at the largest capacity).
+    let expected = |capacity: usize| {
+        if cfg!(target_pointer_width = "64") {
+            32
+        } else {
+            32 - (usize::BITS - capacity.leading_zeros())
+        }
+    };
+    for capacity in [1, 1024, crate::ring::MAX_CAPACITY] {
+        let fields = Fields::of(capacity);
+        assert_eq!(Word::BITS - fields.index_bits, expected(capacity));
+        assert!(fields.index_mask() >= Word::try_from(capacity).unwrap());
+    }
 }
 
 #[test]
 fn the_generation_wraps_with_its_field() {
-    let last = Generation::of(Word::MAX & !INDEX_MASK);
-    assert_ne!(last, Generation(0));
-    assert_eq!(last.next(), Generation(0));
-    assert_eq!(Generation(0).next(), Generation(1));
-    assert_eq!(last.next().empty_word(), 0);
-    // A slot at the last generation wraps to zero bytes plus the index.
-    let hot = HotSlot(AtomicWord::new(last.empty_word()));
-    assert!(hot.offer(2, Some(last)));
-    assert_eq!(word(&hot), 3);
+    for capacity in [1, 1024, crate::ring::MAX_CAPACITY] {
+        let fields = Fields::of(capacity);
+        let last = fields.generation(Word::MAX);
+        assert_ne!(last, Generation(0));
+        // A slot at the last generation wraps to zero bytes plus the index.
+        let hot = HotSlot(AtomicWord::new(fields.empty_word(last)));
+        assert!(hot.offer(fields, 0, Some(last)));
+        assert_eq!(word(&hot), 1);
+        assert_eq!(hot.take(fields), Ok((0, Generation(0))));
+        assert_eq!(word(&hot), 0);
+    }
 }
 
 #[test]
 fn empty_since_sees_any_offer_even_one_taken_again() {
-    let hot = HotSlot::new();
-    let seen = hot.take().unwrap_err();
-    assert!(hot.empty_since(seen));
-    assert!(hot.offer(4, None));
-    assert!(!hot.empty_since(seen), "full now");
-    hot.take().unwrap();
+    let (hot, fields) = (HotSlot::new(), fields_1024());
+    let seen = hot.take(fields).unwrap_err();
+    assert!(hot.empty_since(fields, seen));
+    assert!(hot.offer(fields, 4, None));
+    assert!(!hot.empty_since(fields, seen), "full now");
+    hot.take(fields).unwrap();
     assert!(
-        !hot.empty_since(seen),
+        !hot.empty_since(fields, seen),
         "empty again, but a generation later"
     );
 }
@@ -172,7 +203,7 @@ fn a_return_from_the_slot_falls_back_to_the_ring_when_refilled() {
     give_index(&hot, ring, b, source_b).unwrap(); // refills the slot
     give_index(&hot, ring, a, from_hot).unwrap(); // so this goes to the ring
     assert_eq!(ring.len(), 2);
-    assert_eq!(hot.take().map(|(index, _)| index), Ok(b));
+    assert_eq!(hot.take(Fields::of(3)).map(|(index, _)| index), Ok(b));
 }
 
 /// Returns of indices nobody held (what only a broken promise can cause):
@@ -183,7 +214,7 @@ fn a_full_pool_overflows_once_the_slot_is_full_too() {
     let ring = Ring::<[Slot; 2]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     give_index(&hot, ring, 0, Source::Ring(HeadHint::ORIGIN)).unwrap();
-    assert_eq!((ring.len(), hot.is_full()), (2, true));
+    assert_eq!((ring.len(), hot.is_full(Fields::of(2))), (2, true));
     assert_eq!(available(&hot, ring), 2, "capped at the capacity");
     assert_eq!(
         give_index(&hot, ring, 1, Source::Hot(Generation(1))),
