@@ -70,8 +70,8 @@
 //!   value (a CAS succeeds only on the newest value), so the new owner sees
 //!   those writes. A take publishes nothing: an empty slot carries no
 //!   buffer.
-//! * The empty check reads the slot twice: the take's plain read, then a
-//!   CAS of the word onto itself, a read-modify-write and so the newest
+//! * The empty check reads the slot twice: the take's read (or the value
+//!   its last failed CAS returned), then a CAS of the word onto itself, a read-modify-write and so the newest
 //!   value (as the ring's own confirmation of empty is). The value the
 //!   first read shows was written before that read; if the CAS finds the
 //!   same empty word, the slot held that word from that write until the CAS
@@ -86,17 +86,19 @@
 //!   `Acquire` load costs nothing.) Like the ring's own empty check, "one
 //!   instant" is a statement about the hardware's single order of these
 //!   atomic operations; the C11 model without `SeqCst` has no such instant.
-//! * A failed CAS is `Relaxed`: its value is only the next guess.
+//! * An offer's failed CAS is `Relaxed`: its value is only the next guess.
+//!   A take's is `Acquire`, since its value may be the empty check's first
+//!   read.
 //!
 //! # Bound
 //!
 //! A generation repeats every `2^g` offers (`g` = 32 on 64-bit targets;
 //! `32 - b` on 32-bit ones: 21 for a pool of 1024 buffers, never less than
-//! 11). A get stalled between its two reads for exactly a
-//! multiple of that many offers, while the ring is empty, may report empty
-//! although a buffer was in the hot slot at the ring's empty instant: a
-//! spurious [`PoolEmpty`](crate::PoolEmpty), nothing worse. Ownership never
-//! depends on the generation.
+//! 11). A get stalled between its two reads for exactly a multiple of that
+//! many offers, while the ring is empty, may report empty although a buffer
+//! was in the hot slot at the ring's empty instant: a spurious
+//! [`PoolEmpty`](crate::PoolEmpty), nothing worse. Ownership never depends
+//! on the generation.
 
 use crate::ring::{HeadHint, Overflow, Ring, Slot};
 use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
