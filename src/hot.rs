@@ -346,8 +346,16 @@ pub(crate) fn give_index(
 /// other, so an index moving from the ring to the slot meanwhile can be
 /// counted twice: the sum is capped at the capacity.
 pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
+    available_between(hot, ring, || {})
+}
+
+/// [`available`], calling `between` between the two reads (a test seam).
+#[inline(always)]
+fn available_between(hot: &HotSlot, ring: &Ring<[Slot]>, between: impl FnOnce()) -> usize {
+    let in_ring = ring.len();
+    between();
     let full = hot.is_full(Fields::of(ring.capacity()));
-    (ring.len() + usize::from(full)).min(ring.capacity())
+    (in_ring + usize::from(full)).min(ring.capacity())
 }
 
 #[cfg(all(test, not(loom)))]

@@ -121,8 +121,9 @@
 //! **Panics and leaks.** A guard dropped while a panic unwinds returns its
 //! buffer. The crate panics only on a broken promise to the `unsafe`
 //! [`from_raw`](BoundedPool::from_raw): re-entering an index that is not out
-//! in raw form (caught by `from_raw` itself), or, failing that check,
-//! returning more buffers than a pool owns. A guard that is leaked
+//! in raw form, which `from_raw` itself catches. (A return into a pool that
+//! already holds all its buffers also panics, but with that check in place
+//! no sequence of calls reaches it: it stays as a second line of defence.) A guard that is leaked
 //! (`mem::forget`) or an index given up by `into_raw` and never re-entered
 //! keeps its buffer checked out for good: the pool has one buffer fewer,
 //! nothing else goes wrong. Dropping a pool drops its free items; items

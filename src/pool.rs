@@ -291,8 +291,10 @@ impl<T, const N: usize> BoundedPool<T, N> {
         guard::from_raw_checked(&self, index)
     }
 
-    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw) without the
-    /// range check and without a typed error.
+    /// Re-enters an index given up by [`Handle::into_raw`](crate::Handle::into_raw), panicking
+    /// where [`from_raw_checked`](Self::from_raw_checked) returns a typed
+    /// error: a broken promise becomes a panic, not two owners of one
+    /// buffer.
     ///
     /// # Panics
     ///

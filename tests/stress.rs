@@ -168,14 +168,23 @@ fn eight_threads_never_share_a_buffer_or_see_a_false_empty() {
 
 /// A pool with one buffer more than threads, each thread holding one at a
 /// time: the ring holds one or two buffers and the hot slot changes hands on
-/// nearly every get and return. Ownership must hold and every `try_get`
-/// must succeed. (The race the hot slot's generation guards against needs
+/// nearly every get and return. Ownership must hold, every `try_get` must
+/// succeed, and an observer's `available()` never exceeds the capacity. (The race the hot slot's generation guards against needs
 /// a third party; `hot::tests` stages it step by step.)
 fn run_tight<const N: usize>(pool: &'static BoundedPool<u64, N>) {
     let threads = N as u64 - 1;
     let owners = Owners::<N>::new();
+    let running = AtomicUsize::new(threads as usize);
     thread::scope(|scope| {
+        // An observer: `available()` reads the ring, then the slot, and an
+        // index moving between them must not be counted twice.
+        scope.spawn(|| {
+            while running.load(Ordering::Acquire) > 0 {
+                assert!(pool.available() <= N, "more free than the pool has");
+            }
+        });
         for thread_id in 0..threads {
+            let running = &running;
             let owners = &owners;
             scope.spawn(move || {
                 for round in 0..rounds() as u64 {
@@ -188,10 +197,8 @@ fn run_tight<const N: usize>(pool: &'static BoundedPool<u64, N>) {
                     }
                     assert_eq!(*buf, hold, "buffer {} overwritten", buf.index());
                     owners.release(buf.index().as_usize(), hold);
-                    // Ring and slot are read one after the other; the sum
-                    // must still never pass the capacity.
-                    assert!(pool.available() <= N, "more free than the pool has");
                 }
+                running.fetch_sub(1, Ordering::Release);
             });
         }
     });

@@ -2,10 +2,10 @@
 //! ring: every interleaving (up to loom's preemption bound) under the C11
 //! memory model. Run with the ring's models (`.ci/run`, step "loom").
 //!
-//! Each model checks ownership (no index held twice), that a get never
-//! reports empty while a buffer is free, that a buffer's contents travel
-//! with it (loom flags a read that is not ordered after the last write),
-//! and that every index is back at the end.
+//! Each model checks ownership (no index held twice), that a buffer's
+//! contents travel with it (loom flags a read that is not ordered after the
+//! last write) and that every index is back at the end; the models in which
+//! no thread can find the pool empty also check that no get reports it.
 
 // As for the ring's models: "empty" is a claim about one instant, which
 // acquire/release does not expose to loom, and a model in which every get

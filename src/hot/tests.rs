@@ -206,6 +206,20 @@ fn a_return_from_the_slot_falls_back_to_the_ring_when_refilled() {
     assert_eq!(hot.take(Fields::of(3)).map(|(index, _)| index), Ok(b));
 }
 
+/// `available` reads the ring, then the slot: an index that moves from one
+/// to the other in between is seen twice, and the cap keeps the count true.
+#[test]
+fn an_index_moving_into_the_slot_is_not_counted_twice() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let counted = available_between(&hot, ring, || {
+        let (index, source) = take_index(&hot, ring).unwrap(); // from the ring
+        give_index(&hot, ring, index, source).unwrap(); // into the slot
+    });
+    assert_eq!(counted, 2);
+    assert_eq!(available(&hot, ring), 2);
+}
+
 /// Returns of indices nobody held (what only a broken promise can cause):
 /// the slot absorbs the first, the full ring refuses the second, and the
 /// count of free buffers never exceeds the capacity.

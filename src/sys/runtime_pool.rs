@@ -303,8 +303,8 @@ impl<T> RuntimePool<T> {
         guard::from_raw_checked(self, index)
     }
 
-    /// Re-enters a raw index without the range check and without a typed
-    /// error.
+    /// Re-enters a raw index, panicking where
+    /// [`from_raw_checked`](Self::from_raw_checked) returns a typed error.
     ///
     /// # Panics
     ///
