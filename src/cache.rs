@@ -699,14 +699,10 @@ impl<P: Storage, const C: usize, const K: usize> Drop for CachedBurst<'_, '_, P,
 
 impl<P: Storage, const C: usize, const K: usize> fmt::Debug for CachedBurst<'_, '_, P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct InOrder<'a>(&'a [u32]);
-        impl fmt::Debug for InOrder<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_list().entries(self.0.iter().rev()).finish()
-            }
-        }
+        // Newest first, as `buf_index` numbers them (`in_order` decides).
+        let indices: heapless::Vec<u32, K> = self.in_order().copied().collect();
         f.debug_struct("CachedBurst")
-            .field("indices", &InOrder(&self.indices[..self.len]))
+            .field("indices", &indices)
             .finish()
     }
 }
