@@ -14,7 +14,7 @@
 //! so it costs no memory and the fast path of a guard never touches it.
 
 use crate::backoff::{Adapt, wait_for};
-use crate::hot::{self, Generation, Source};
+use crate::hot::{self, Source};
 use crate::ring::{HeadHint, Ring, Slot};
 use crate::{BufIndex, PoolEmpty, RawIndexError};
 use core::fmt;
@@ -85,12 +85,11 @@ pub struct Handle<R: Deref<Target: Storage>> {
 
 /// What a handle knows of its buffer: the index, and where it came from
 /// ([`Source`]): the value its pop moved the ring's `head` to (which lets
-/// the return skip reading `head`, see `Ring::push_hinted`) or the hot
-/// slot's generation its take left behind (which lets the return skip
-/// reading the slot, see `HotSlot::offer`).
+/// the return skip reading `head`, see `Ring::push_hinted`), or the hot
+/// slot.
 ///
 /// On 64-bit targets everything shares one `u64`: the index in bits 0-30,
-/// the source's kind in bit 31, its 32-bit value in the high half. A guard
+/// the source's kind in bit 31, a ring hint in the high half. A guard
 /// is then written and moved as two whole words. As separate fields, the
 /// compiler wrote them one by one and then moved them as one word, which
 /// stalls store-to-load forwarding: measured 2.2 -> 5.1 ns per pair in
@@ -103,11 +102,11 @@ struct Ticket(u64);
 /// (indices are below `MAX_CAPACITY`, at most `2^31`, so bit 31 is free).
 const FROM_HOT: u32 = 1 << 31;
 
-/// The index word and the 32-bit value of a [`Source`].
+/// The index word and the hint word of a [`Source`] (0 for the hot slot).
 fn split(index: BufIndex, source: Source) -> (u32, u32) {
     match source {
         Source::Ring(hint) => (index.get(), hint.0),
-        Source::Hot(generation) => (index.get() | FROM_HOT, generation.to_bits()),
+        Source::Hot => (index.get() | FROM_HOT, 0),
     }
 }
 
@@ -121,7 +120,7 @@ fn source_of(word: u32, value: u32) -> Source {
     if word & FROM_HOT == 0 {
         Source::Ring(HeadHint(value))
     } else {
-        Source::Hot(Generation::from_bits(value))
+        Source::Hot
     }
 }
 
@@ -200,7 +199,6 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     /// As for [`new`](Self::new). A `Source::Ring` hint should be a value
     /// the ring's `head` has held, the later the better: a hint ahead of
     /// `head` could only hide an overflow, i.e. a broken `from_raw` promise.
-    /// A `Source::Hot` generation is only a guess and may be anything.
     pub(crate) unsafe fn taken(pool: R, index: BufIndex, source: Source) -> Self {
         Self {
             pool,
@@ -539,10 +537,10 @@ mod tests {
     use crate::ring::MAX_CAPACITY;
 
     /// What a ticket decodes to, in comparable form.
-    fn decoded(ticket: Ticket) -> (u32, bool, u32) {
+    fn decoded(ticket: Ticket) -> (u32, Option<u32>) {
         match ticket.source() {
-            Source::Ring(hint) => (ticket.index().get(), false, hint.0),
-            Source::Hot(generation) => (ticket.index().get(), true, generation.to_bits()),
+            Source::Ring(hint) => (ticket.index().get(), Some(hint.0)),
+            Source::Hot => (ticket.index().get(), None),
         }
     }
 
@@ -552,13 +550,10 @@ mod tests {
         for index in [0, 1, 1000, largest] {
             for value in [0, 1, 0x8000_0000, u32::MAX] {
                 let from_ring = Ticket::new(BufIndex::new(index), Source::Ring(HeadHint(value)));
-                assert_eq!(decoded(from_ring), (index, false, value));
-                let from_hot = Ticket::new(
-                    BufIndex::new(index),
-                    Source::Hot(Generation::from_bits(value)),
-                );
-                assert_eq!(decoded(from_hot), (index, true, value));
+                assert_eq!(decoded(from_ring), (index, Some(value)));
             }
+            let from_hot = Ticket::new(BufIndex::new(index), Source::Hot);
+            assert_eq!(decoded(from_hot), (index, None));
         }
     }
 }

@@ -18,153 +18,71 @@
 //!
 //! # Algorithm
 //!
-//! One word holds a *generation* (a count of the offers into the slot,
-//! modulo its field) and an index field: `index + 1`, or 0 when empty.
+//! One word holds `index + 1`, or 0 when the slot is empty. Both operations
+//! on it are a single read-modify-write that reads nothing first:
 //!
-//! ```text
-//!  64-bit word:  generation (32 bits)     | index + 1 (32 bits)
-//!  32-bit word:  generation (32 - b bits) | index + 1 (b bits)
-//! ```
-//!
-//! where `b` is the bit length of the capacity (11 for 1024 buffers, at most
-//! 21), so the generation keeps every bit the index does not need.
-//!
-//! * **Take** reads the word; if it holds an index, a CAS clears the index
-//!   field and keeps the generation (retried if the word changed). An empty
-//!   slot costs the read alone and tells the take its generation.
-//! * **Offer** (a return) puts `index` into an *empty* slot with a CAS that
-//!   also advances the generation; into a full slot it does nothing, and
-//!   the caller pushes the index to the ring instead. A return whose buffer
-//!   came from the hot slot knows the word its take left behind and tries
-//!   the CAS on that guess without reading first: on the development VM a
-//!   read right after a locked instruction on the same word doubles the
-//!   cost of the pair (two CAS with a read each: 22-24 ns; without: 13 ns).
+//! * **Take** swaps 0 in and gets the index the word held, if any.
+//! * **Offer** (a return) CASes `index + 1` into the slot, expecting 0. If
+//!   the slot is full the CAS fails and changes nothing; the caller pushes
+//!   the index to the ring instead.
 //! * **Get** ([`take_index`]) takes from the hot slot, else pops the ring.
-//!   When both were empty it reads the slot again: if the word is the very
-//!   one its take saw (empty, same generation), no offer happened in
-//!   between, so the slot was empty all along, in particular at the instant
-//!   the ring confirmed empty: the pool was empty then, and the get reports
-//!   it. Otherwise an offer came in meanwhile, and the get starts over.
+//!   When the ring is empty too, the slot may have been filled since the
+//!   take looked (and the ring may have been filled and drained again in
+//!   that time), so the get takes from the slot once more and then asks the
+//!   ring whether it stayed empty all along since its pop saw it empty
+//!   ([`Ring::still_empty`]). If so, the ring was empty at the instant of
+//!   that second take, which found the slot empty: the pool was empty then,
+//!   and the get reports it. Otherwise a return reached the ring meanwhile,
+//!   and the get starts over.
 //! * **Return** ([`give_index`]) offers, else pushes to the ring.
 //!
-//! No ABA problem can arise: a take needs no expected value, and an offer's
-//! CAS only succeeds on an empty slot, where putting the index is right
-//! whatever happened before. The generation serves the empty check alone.
+//! Why not a plain read first: on the development VM a read right after a
+//! locked instruction on the same word nearly doubles the cost of a
+//! get-return pair (a read and a CAS for the take, then a CAS for the
+//! return: 21 ns in a loop; a swap, then a CAS: 14-16 ns).
+//!
+//! No ABA problem can arise: a take needs no expected value, and an offer
+//! only succeeds on an empty slot, where putting the index is right whatever
+//! happened before. Both are wait-free; only the get's empty check loops,
+//! and only when a return reached the ring since the get's pop.
 //!
 //! # Invariants
 //!
 //! 1. Each index is in at most one place: in the ring, in the hot slot, or
-//!    held. A take moves the slot's index to its caller (one CAS); an offer
-//!    moves the caller's index into an empty slot (one CAS).
-//! 2. The generation changes with every offer and with nothing else, so two
-//!    equal reads of an empty slot mean no index was in it in between
-//!    (unless exactly a multiple of `2^g` offers happened in between, `g` the
-//!    generation's bits; see below).
-//! 3. All zero bytes are the empty slot of generation 0, so a `static` pool
-//!    stays in `.bss`.
+//!    held. A take moves the slot's index to its caller (one swap); an
+//!    offer moves the caller's index into an empty slot (one CAS).
+//! 2. The empty slot is all zero bytes, so a `static` pool stays in `.bss`.
 //!
 //! # Memory orderings
 //!
 //! * An offer's CAS is `Release`: it publishes what the returning owner
-//!   wrote to the buffer. A take's CAS is `Acquire` and reads that offer's
-//!   value (a CAS succeeds only on the newest value), so the new owner sees
-//!   those writes. A take publishes nothing: an empty slot carries no
-//!   buffer.
-//! * The empty check reads the slot twice: the take's read (or the value
-//!   its last failed CAS returned), then a CAS of the word onto itself, a read-modify-write and so the newest
-//!   value (as the ring's own confirmation of empty is). The value the
-//!   first read shows was written before that read; if the CAS finds the
-//!   same empty word, the slot held that word from that write until the CAS
-//!   (generations only advance), an interval that contains the ring's empty
-//!   instant if the three steps take effect in program order. That is why
-//!   the first read is `Acquire` although the CAS after it would do for the
-//!   buffer's contents: it keeps the ring's confirmation after it, and the
-//!   confirmation (`Acquire`) keeps the CAS after that. A stale first read
-//!   only makes the words differ, and the get looks again. (On x86 and
-//!   AArch64 the CAS's store also depends on the first read through a
-//!   branch, which orders them even without `Acquire`; on x86 an
-//!   `Acquire` load costs nothing.) Like the ring's own empty check, "one
-//!   instant" is a statement about the hardware's single order of these
-//!   atomic operations; the C11 model without `SeqCst` has no such instant.
-//! * An offer's failed CAS is `Relaxed`: its value is only the next guess.
-//!   A take's is `Acquire`, since its value may be the empty check's first
-//!   read.
+//!   wrote to the buffer. A take's swap is `Acquire` and reads that offer's
+//!   value (a read-modify-write reads the newest value), so the new owner
+//!   sees those writes. A take publishes nothing: an empty slot carries no
+//!   buffer. An offer's failed CAS is `Relaxed`: it moves nothing.
+//! * The empty check is three read-modify-writes, each reading its word's
+//!   newest value: the pop's confirmation of the ring's slot at `head`
+//!   (`Acquire`), the second take's swap (`Acquire`), and the ring's
+//!   re-confirmation of the same slot (`Acquire`). `Acquire` keeps each
+//!   after the one before in program order. The ring's slot held the same
+//!   entry from the first confirmation to the second (its laps only move
+//!   forward), so the ring was empty through that interval, which contains
+//!   the swap that found the hot slot empty. As for the ring's own check,
+//!   "the instant" is a statement about the hardware's single order of
+//!   these atomic operations; the C11 model without `SeqCst` has no such
+//!   instant.
 //!
 //! # Bound
 //!
-//! A generation repeats every `2^g` offers (`g` = 32 on 64-bit targets;
-//! `32 - b` on 32-bit ones: 21 for a pool of 1024 buffers, never less than
-//! 11). A get stalled between its two reads for exactly a multiple of that
-//! many offers, while the ring is empty, may report empty although a buffer
-//! was in the hot slot at the ring's empty instant: a spurious
+//! The slot has no counter that could wrap. The empty check inherits the
+//! ring's bound (see the `ring` module): a get stalled between its pop and
+//! the re-confirmation while the ring's slot goes round its whole cycle
+//! field (about `2^(W-1)` pushes, `W` the word's bits) may report a spurious
 //! [`PoolEmpty`](crate::PoolEmpty), nothing worse. Ownership never depends
-//! on the generation.
+//! on it.
 
 use crate::ring::{HeadHint, Overflow, Ring, Slot};
 use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
-
-/// How a slot word splits, for a pool of a given capacity: the index field
-/// (holding `index + 1`, 0 when empty) in the low bits, the generation above.
-///
-/// On 64-bit targets the index field is 32 bits whatever the capacity, so a
-/// generation fits in the 32 bits a guard keeps of it. On 32-bit targets the
-/// field is as narrow as the capacity allows (its bit length), which leaves
-/// the generation the rest: 21 bits for a pool of 1024, never fewer than 11.
-#[derive(Clone, Copy)]
-pub(crate) struct Fields {
-    index_bits: u32,
-}
-
-impl Fields {
-    /// The fields of a pool of `capacity` buffers.
-    #[cfg(target_pointer_width = "64")]
-    pub(crate) fn of(_capacity: usize) -> Self {
-        const { assert!(crate::ring::MAX_CAPACITY < 1 << 32) };
-        Self { index_bits: 32 }
-    }
-
-    /// The fields of a pool of `capacity` buffers.
-    #[cfg(not(target_pointer_width = "64"))]
-    pub(crate) fn of(capacity: usize) -> Self {
-        Self {
-            index_bits: usize::BITS - capacity.leading_zeros(),
-        }
-    }
-
-    fn index_mask(self) -> Word {
-        (1 << self.index_bits) - 1
-    }
-
-    /// The generation a word carries.
-    fn generation(self, word: Word) -> Generation {
-        // At most 32 bits remain; `Word` is `u32` on 32-bit targets.
-        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
-        Generation((word >> self.index_bits) as u32)
-    }
-
-    /// The word of the empty slot in `generation`.
-    fn empty_word(self, generation: Generation) -> Word {
-        Word::from(generation.0) << self.index_bits
-    }
-
-    /// The index a word holds, if any.
-    fn index(self, word: Word) -> Option<usize> {
-        match word & self.index_mask() {
-            0 => None,
-            // The field holds `index + 1` of an index below the capacity.
-            stored => Some((stored - 1) as usize),
-        }
-    }
-
-    /// The word an offer of `index` writes into the empty slot of
-    /// `generation`: the next generation (wrapping with its field).
-    fn filled(self, generation: Generation, index: usize) -> Word {
-        let next = self
-            .empty_word(generation)
-            .wrapping_add(1 << self.index_bits);
-        self.empty_word(self.generation(next)) | (index as Word + 1)
-    }
-}
 
 /// The hot slot (see the module docs).
 ///
@@ -172,110 +90,72 @@ impl Fields {
 /// private, so no user can.)
 pub struct HotSlot(AtomicWord);
 
-/// The generation of an empty hot slot, as a take saw it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Generation(u32);
-
-impl Generation {
-    /// The generation kept in a guard (see [`Source`]).
-    pub(crate) fn to_bits(self) -> u32 {
-        self.0
-    }
-
-    /// Inverse of [`to_bits`](Self::to_bits).
-    pub(crate) fn from_bits(bits: u32) -> Self {
-        Self(bits)
-    }
-}
+/// The word of the empty slot.
+const EMPTY: Word = 0;
 
 /// Where a held index came from, which tells its return how to go fast.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Source {
     /// Popped from the ring, which had moved `head` to the hint.
     Ring(HeadHint),
-    /// Taken from the hot slot, which its take left empty in this
-    /// generation.
-    Hot(Generation),
+    /// Taken from the hot slot.
+    Hot,
 }
 
 impl HotSlot {
-    /// The empty slot of generation 0 (all zero bytes).
+    /// The empty slot (all zero bytes).
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
-        Self(AtomicWord::new(0))
+        Self(AtomicWord::new(EMPTY))
     }
 
-    /// The empty slot of generation 0 (loom's atomics are not `const`).
+    /// The empty slot (loom's atomics are not `const`).
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Self(AtomicWord::new(0))
+        Self(AtomicWord::new(EMPTY))
     }
 
-    /// Takes the index in the slot, or tells the generation of the empty
-    /// slot it found. An empty slot costs a read; a full one a CAS.
+    /// Takes the index in the slot, leaving it empty; `None` if it was
+    /// empty. One swap, wait-free.
     #[inline]
-    pub(crate) fn take(&self, fields: Fields) -> Result<(usize, Generation), Generation> {
-        let mut current = self.0.load(Ordering::Acquire);
-        loop {
-            let generation = fields.generation(current);
-            let Some(index) = fields.index(current) else {
-                return Err(generation);
-            };
-            match self.0.compare_exchange(
-                current,
-                fields.empty_word(generation),
-                Ordering::Acquire,
-                // The value may become the empty check's first read.
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Ok((index, generation)),
-                Err(now) => current = now,
-            }
-            retry_hint();
+    pub(crate) fn take(&self) -> Option<usize> {
+        match self.0.swap(EMPTY, Ordering::Acquire) {
+            EMPTY => None,
+            // The word holds `index + 1` of an index below the capacity.
+            stored => Some((stored - 1) as usize),
         }
     }
 
     /// Puts `index` into the slot if it is empty; `false` (and nothing
-    /// changed) if it holds an index. `guess`: the generation the caller's
-    /// own take left the slot in, tried without a read first.
+    /// changed) if it holds an index. One CAS, wait-free.
     #[inline]
-    pub(crate) fn offer(&self, fields: Fields, index: usize, guess: Option<Generation>) -> bool {
-        let mut current = match guess {
-            Some(generation) => fields.empty_word(generation),
-            None => self.0.load(Ordering::Relaxed),
-        };
-        loop {
-            if fields.index(current).is_some() {
-                return false;
-            }
-            let filled = fields.filled(fields.generation(current), index);
-            match self
-                .0
-                .compare_exchange(current, filled, Ordering::Release, Ordering::Relaxed)
-            {
-                Ok(_) => return true,
-                Err(now) => current = now,
-            }
-            retry_hint();
-        }
-    }
-
-    /// Whether the slot is empty and has taken no offer since a take saw it
-    /// empty in `seen` (module docs, invariant 2). A CAS of the word onto
-    /// itself, because a read-modify-write reads the newest value, which a
-    /// load need not (the ring confirms "empty" the same way); it runs only
-    /// when a get is about to report empty.
-    fn empty_since(&self, fields: Fields, seen: Generation) -> bool {
-        let word = fields.empty_word(seen);
+    pub(crate) fn offer(&self, index: usize) -> bool {
         self.0
-            .compare_exchange(word, word, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(
+                EMPTY,
+                index as Word + 1,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
             .is_ok()
     }
 
     /// Whether the slot holds an index (a snapshot).
-    pub(crate) fn is_full(&self, fields: Fields) -> bool {
-        fields.index(self.0.load(Ordering::Relaxed)).is_some()
+    pub(crate) fn is_full(&self) -> bool {
+        self.0.load(Ordering::Relaxed) != EMPTY
     }
+}
+
+/// The step of [`take_index`] about to run, where tests put other threads'
+/// moves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Next {
+    /// The take found the slot empty; the ring pop is next.
+    Pop,
+    /// The ring was empty too; the second take is next.
+    SecondTake,
+    /// The second take found the slot empty; the ring's check is next.
+    Check,
 }
 
 /// Takes a free index: the hot slot's, else one from the ring. `None` only
@@ -283,31 +163,35 @@ impl HotSlot {
 /// in the module docs). Lock-free.
 #[inline]
 pub(crate) fn take_index(hot: &HotSlot, ring: &Ring<[Slot]>) -> Option<(usize, Source)> {
-    take_index_between(hot, ring, || {})
+    take_index_between(hot, ring, |_| {})
 }
 
-/// [`take_index`], calling `between` after each look at the hot slot and
-/// before the ring pop: the seam where tests put other threads' moves.
+/// [`take_index`], calling `between` before each [`Next`]: the seam where
+/// tests put other threads' moves.
 #[inline(always)]
 fn take_index_between(
     hot: &HotSlot,
     ring: &Ring<[Slot]>,
-    mut between: impl FnMut(),
+    mut between: impl FnMut(Next),
 ) -> Option<(usize, Source)> {
-    let fields = Fields::of(ring.capacity());
     loop {
-        let seen = match hot.take(fields) {
-            Ok((index, generation)) => return Some((index, Source::Hot(generation))),
-            Err(generation) => generation,
-        };
-        between();
-        if let Some((index, hint)) = ring.pop_hinted() {
-            return Some((index, Source::Ring(hint)));
+        if let Some(index) = hot.take() {
+            return Some((index, Source::Hot));
         }
-        if hot.empty_since(fields, seen) {
+        between(Next::Pop);
+        let seen = match ring.pop_or_empty() {
+            Ok((index, hint)) => return Some((index, Source::Ring(hint))),
+            Err(seen) => seen,
+        };
+        between(Next::SecondTake);
+        if let Some(index) = hot.take() {
+            return Some((index, Source::Hot));
+        }
+        between(Next::Check);
+        if ring.still_empty(seen) {
             return None;
         }
-        retry_hint(); // an offer came in after the take: look again
+        retry_hint(); // a return reached the ring after the pop: look again
     }
 }
 
@@ -322,22 +206,14 @@ pub(crate) fn give_index(
     index: usize,
     source: Source,
 ) -> Result<(), Overflow> {
-    let fields = Fields::of(ring.capacity());
+    if hot.offer(index) {
+        return Ok(());
+    }
     match source {
-        Source::Hot(generation) => {
-            if hot.offer(fields, index, Some(generation)) {
-                return Ok(());
-            }
-            // Taken from the slot: no `head` value is known, so the ring
-            // reads it.
-            ring.push(index)
-        }
-        Source::Ring(hint) => {
-            if hot.offer(fields, index, None) {
-                return Ok(());
-            }
-            ring.push_hinted(index, hint)
-        }
+        Source::Ring(hint) => ring.push_hinted(index, hint),
+        // Taken from the slot: no `head` value is known, so the ring reads
+        // it.
+        Source::Hot => ring.push(index),
     }
 }
 
@@ -354,7 +230,7 @@ pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
 fn available_between(hot: &HotSlot, ring: &Ring<[Slot]>, between: impl FnOnce()) -> usize {
     let in_ring = ring.len();
     between();
-    let full = hot.is_full(Fields::of(ring.capacity()));
+    let full = hot.is_full();
     (in_ring + usize::from(full)).min(ring.capacity())
 }
 

@@ -77,7 +77,7 @@
 //! on the set of the pool's free buffers, each taking effect at one instant
 //! inside the call: a buffer is held by at most one owner at a time;
 //! `try_get` reports [`PoolEmpty`] only if every buffer was checked out at
-//! one instant during the call (but see the generation bound below);
+//! one instant during the call (up to the bound below);
 //! returning a held buffer always succeeds. Which free buffer a get
 //! receives is not part of the contract: usually the one returned last
 //! (the hot slot), else the one free the longest (the ring). A
@@ -96,15 +96,13 @@
 //! | 64-bit | `u64` | ≈ 2^63 | ≈ 2 900 years | ≈ 290 000 years |
 //! | 32-bit | `u32` | ≈ 2^31 | ≈ 21 s | ≈ 36 minutes |
 //!
-//! The hot slot has no ABA problem (a return only fills an empty slot, a get
-//! needs no expected value), but its *generation*, which lets a get tell
-//! "the pool was empty" from "a buffer came back while I looked", is finite
-//! too: `2^32` returns on 64-bit targets; on 32-bit ones `2^(32 - b)`, `b`
-//! the bit length of the capacity (`2^21` for 1024 buffers, never fewer
-//! than `2^11`). A `try_get` stalled inside the call for an exact multiple
-//! of that many returns into the slot, while the ring is empty, may report
-//! [`PoolEmpty`] although one buffer was free: a spurious error, never a
-//! lost or shared buffer.
+//! The hot slot has no ABA problem and no counter (a return only fills an
+//! empty slot, a get swaps it empty and needs no expected value). A get that
+//! finds both empty tells "the pool was empty" from "a buffer came back
+//! while I looked" by the ring's slot at `head`, so the same bound applies:
+//! a `try_get` stalled inside the call while that slot's lap counter wraps
+//! may report [`PoolEmpty`] although a buffer was free: a spurious error,
+//! never a lost or shared buffer.
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens

@@ -61,8 +61,8 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 /// index into the pool's hot slot if it is empty, else pushes it to a ring
 /// of indices; a get takes the hot slot's index first (the item returned
 /// last, likely still in the cache), else pops the ring. With fewer than
-/// `N` items held, `try_get` succeeds (up to the generation bound in the
-/// crate docs); returning an item always succeeds without waiting.
+/// `N` items held, `try_get` succeeds (up to the ABA bound in the crate
+/// docs); returning an item always succeeds without waiting.
 ///
 /// ```
 /// static POOL: iobuf::MicroPool<8> = iobuf::MicroPool::new();

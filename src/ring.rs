@@ -259,6 +259,14 @@ pub type Slot = AtomicWord;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Overflow;
 
+/// Where a pop found the ring empty: the slot at `head` and the entry of
+/// the lap before that it held. See [`Ring::still_empty`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EmptyAt {
+    position: usize,
+    entry: Word,
+}
+
 /// A lower bound of `head`, kept by whoever holds a popped index: the low
 /// 32 bits of a value `head` held before the push that uses it (any value
 /// will do; the later, the more often it proves its case). `head` only
@@ -548,6 +556,14 @@ impl Ring<[Slot]> {
     /// for the [`push_hinted`](Self::push_hinted) that returns the index.
     #[inline]
     pub(crate) fn pop_hinted(&self) -> Option<(usize, HeadHint)> {
+        self.pop_or_empty().ok()
+    }
+
+    /// [`pop_hinted`](Self::pop_hinted), telling where the ring was seen
+    /// empty when it was: an [`EmptyAt`] that
+    /// [`still_empty`](Self::still_empty) checks later.
+    #[inline]
+    pub(crate) fn pop_or_empty(&self) -> Result<(usize, HeadHint), EmptyAt> {
         let geometry = self.geometry();
         loop {
             let head = self.head.load(Ordering::Acquire);
@@ -561,13 +577,23 @@ impl Ring<[Slot]> {
                     .compare_exchange(head, next, Ordering::AcqRel, Ordering::Relaxed)
                     .is_ok()
                 {
-                    return Some((geometry.index(entry, position), HeadHint::of(next)));
+                    return Ok((geometry.index(entry, position), HeadHint::of(next)));
                 }
             } else if geometry.is_lap(entry, cycle.wrapping_sub(1)) && self.confirm(slot, entry) {
-                return None;
+                return Err(EmptyAt { position, entry });
             }
             retry_hint();
         }
+    }
+
+    /// Whether the ring has been empty ever since a pop saw it empty at
+    /// `seen`: its slot at `head` still holds the entry of the lap before
+    /// (confirmed by a CAS onto itself, as a pop confirms it). A slot only
+    /// moves forward, so it held that entry all along, and while it does no
+    /// push can have filled the ring (the next push fills exactly that slot)
+    /// nor any pop moved `head`. Lock-free; one read-modify-write.
+    pub(crate) fn still_empty(&self, seen: EmptyAt) -> bool {
+        self.confirm(&self.slots[seen.position], seen.entry)
     }
 
     /// Returns `index` to the ring. Lock-free; never waits for a pop.

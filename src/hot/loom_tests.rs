@@ -9,11 +9,11 @@
 
 // As for the ring's models: "empty" is a claim about one instant, which
 // acquire/release does not expose to loom, and a model in which every get
-// must succeed cannot stage the race the generation guards against (a get
-// finds the slot empty, a second get drains the ring, a return refills the
-// slot: that takes three parties and two buffers, and then "empty" can be
-// true at some instant). `hot::tests` stages that race step by step; the
-// module docs give the argument.
+// must succeed cannot stage the races the get's second take and the ring's
+// check guard against (e.g. a get finds the slot empty, a second get drains
+// the ring, a return refills the slot: that takes three parties and two
+// buffers, and then "empty" can be true at some instant). `hot::tests`
+// stages those races step by step; the module docs give the argument.
 
 use super::*;
 use crate::ring::loom_tests::model;

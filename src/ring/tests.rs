@@ -33,6 +33,20 @@ fn empty_ring_pops_nothing_until_pushed() {
 }
 
 #[test]
+fn a_ring_stays_empty_until_a_push_even_one_popped_again() {
+    let ring = Ring::<[Slot; 2]>::empty();
+    let ring: &Ring<[Slot]> = &ring;
+    for lap in 0..5 {
+        let seen = ring.pop_or_empty().expect_err("empty");
+        assert!(ring.still_empty(seen), "lap {lap}: nothing came in");
+        ring.push(lap % 2).unwrap();
+        assert!(!ring.still_empty(seen), "lap {lap}: a push came in");
+        assert_eq!(ring.pop(), Some(lap % 2));
+        assert!(!ring.still_empty(seen), "lap {lap}: empty again, but later");
+    }
+}
+
+#[test]
 fn push_onto_a_full_ring_overflows_and_changes_nothing() {
     let ring = Ring::<[Slot; 3]>::full();
     let ring: &Ring<[Slot]> = &ring;
