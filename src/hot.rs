@@ -10,11 +10,11 @@
 //!
 //! * the buffer a get receives is most often the one returned just before,
 //!   still in the cache (filling a 4 KiB buffer, `cargo bench` on the
-//!   2-core development VM: 114 ns per pair through the ring alone, 49.5 ns
-//!   with the hot slot);
+//!   2-core development VM: 114 ns per pair through the ring alone, 51-53
+//!   ns with the hot slot);
 //! * threads taking and returning buffers meet on one word instead of three
-//!   lines (2 threads: 150-188 ns per pair through the ring alone, 64.5-75
-//!   ns with the hot slot).
+//!   lines (2 threads: 150-188 ns per pair through the ring alone, 35 ns
+//!   with the hot slot).
 //!
 //! # Algorithm
 //!
@@ -37,9 +37,13 @@
 //! * **Return** ([`give_index`]) offers, else pushes to the ring.
 //!
 //! Why not a plain read first: on the development VM a read right after a
-//! locked instruction on the same word nearly doubles the cost of a
-//! get-return pair (a read and a CAS for the take, then a CAS for the
-//! return: 21 ns in a loop; a swap, then a CAS: 14-16 ns).
+//! locked instruction on the same word waits for it, which makes a
+//! get-return pair a third slower (a read and a CAS for the take, then a
+//! CAS for the return: 21 ns in a loop; a swap, then a CAS: 14-16 ns). The
+//! price: a get that finds the slot empty writes its line all the same, so
+//! when one thread gets while another returns (a hand-off) the line moves
+//! on every get; `cargo bench` measured 227-256 ns per pair there with the
+//! read, 301-302 ns with the swap.
 //!
 //! No ABA problem can arise: a take needs no expected value, and an offer
 //! only succeeds on an empty slot, where putting the index is right whatever
