@@ -32,8 +32,9 @@
 //!   ring whether it stayed empty all along since its pop saw it empty
 //!   ([`Ring::still_empty`]). If so, the ring was empty at the instant of
 //!   that second take, which found the slot empty: the pool was empty then,
-//!   and the get reports it. Otherwise a return reached the ring meanwhile,
-//!   and the get starts over.
+//!   and the get reports it. Otherwise the ring's slot changed meanwhile (a
+//!   return reached the ring, or an `into_raw`/`from_raw` flipped the
+//!   slot's tag bit), and the get starts over.
 //! * **Return** ([`give_index`]) offers, else pushes to the ring.
 //!
 //! Why not a plain read first: on the development VM a read right after a
@@ -47,8 +48,12 @@
 //!
 //! No ABA problem can arise: a take needs no expected value, and an offer
 //! only succeeds on an empty slot, where putting the index is right whatever
-//! happened before. Both are wait-free; only the get's empty check loops,
-//! and only when a return reached the ring since the get's pop.
+//! happened before. Both are wait-free where a swap and a CAS are single
+//! instructions (x86-64, AArch64 with LSE, RISC-V's `amoswap`); on
+//! load-linked/store-conditional targets (thumbv7em, AArch64 without LSE)
+//! they are retry loops, lock-free. Only the get's empty check loops, and
+//! only when the ring's slot at `head` changed since the get's pop, each
+//! time because another operation completed.
 //!
 //! # Invariants
 //!
@@ -73,8 +78,11 @@
 //!   forward), so the ring was empty through that interval, which contains
 //!   the swap that found the hot slot empty. As for the ring's own check,
 //!   "the instant" is a statement about the hardware's single order of
-//!   these atomic operations; the C11 model without `SeqCst` has no such
-//!   instant.
+//!   these atomic operations, which multi-copy-atomic machines (x86, ARMv8,
+//!   RISC-V) have; the C11 model without `SeqCst` has no such instant, so
+//!   loom cannot check this part (a plain load in place of either
+//!   confirmation passes the loom models). The staged unit tests pin the
+//!   steps and their order.
 //!
 //! # Bound
 //!
@@ -195,7 +203,7 @@ fn take_index_between(
         if ring.still_empty(seen) {
             return None;
         }
-        retry_hint(); // a return reached the ring after the pop: look again
+        retry_hint(); // the ring's slot changed after the pop: look again
     }
 }
 

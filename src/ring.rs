@@ -94,7 +94,7 @@
 //! and claims it with a CAS on the slot. A pop that read index `i` and
 //! stalled could then succeed a whole lap later, when `i` had been popped,
 //! pushed back and landed in the same slot again; two owners of `i`
-//! followed (see `NOTES.md` §1). Here a pop claims with a CAS on `head`,
+//! followed. Here a pop claims with a CAS on `head`,
 //! whose value only grows, so a stalled pop's CAS fails once any pop has
 //! happened since it read `head`; and a push's slot CAS expects the word of
 //! one precise lap, which a slot never holds again once it has moved on.

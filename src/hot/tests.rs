@@ -100,9 +100,11 @@ fn take_index_with(
 }
 
 /// The first race the second take exists for: after a get found the slot
-/// empty, another get drains the ring and a return refills the slot. The
-/// ring is then empty, but the pool is not, and the get must find the
-/// buffer.
+/// empty, another get drains the ring and a return refills the slot. (The
+/// pool is empty for a moment here, between the drain and the return, so
+/// `None` would keep the contract; this pins the stronger property that a
+/// buffer in the slot at the second take is found. The test below stages
+/// the same race with the pool never empty.)
 #[test]
 fn a_get_finds_a_buffer_offered_while_it_looked_at_the_ring() {
     let ring = Ring::<[Slot; 2]>::full();
@@ -120,8 +122,9 @@ fn a_get_finds_a_buffer_offered_while_it_looked_at_the_ring() {
 /// The race the ring's check exists for: after the get's pop found the
 /// ring empty, two returns come in (the first fills the slot, so the second
 /// goes to the ring) and another get takes the slot's. The second take then
-/// finds the slot empty, but the pool is not, and the get must find the
-/// ring's buffer.
+/// finds the slot empty, but the ring is not. (Every buffer is held at the
+/// get's pop, so `None` would keep the contract; this pins the stronger
+/// property. The test below stages the race with the pool never empty.)
 #[test]
 fn a_get_finds_a_buffer_that_reached_the_ring_after_its_pop() {
     let ring = Ring::<[Slot; 3]>::full();
@@ -137,6 +140,54 @@ fn a_get_finds_a_buffer_that_reached_the_ring_after_its_pop() {
     });
     assert_eq!(other.map(|(index, _)| index), Some(a.0));
     assert_eq!(got.map(|(index, _)| index), Some(b.0), "reported empty");
+}
+
+/// The first race with the pool never empty: a second get `G2` finds the
+/// slot empty, then a return fills the slot before `G2` pops the ring's
+/// last. The get under test, stalled after its own take, must find the
+/// slot's buffer.
+#[test]
+fn no_false_empty_when_the_slot_refills_before_the_ring_drains() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let held = take_index(&hot, ring).unwrap(); // index 0; index 1 is free
+    let mut g2 = None;
+    let got = take_index_with(&hot, ring, Next::Pop, || {
+        g2 = take_index_with(&hot, ring, Next::Pop, || {
+            give_index(&hot, ring, held.0, held.1).unwrap(); // to the slot
+        });
+    });
+    assert_eq!(g2.map(|(index, _)| index), Some(1), "the ring's last");
+    assert_eq!(got.map(|(index, _)| index), Some(0), "false empty");
+}
+
+/// The second race with the pool never empty: the ring is empty only while
+/// the slot is full, and the slot empty only while the ring is not. The get
+/// under test finds the ring empty, then the slot empty, and must look
+/// again.
+#[test]
+fn no_false_empty_when_the_ring_refills_before_the_slot_drains() {
+    let ring = Ring::<[Slot; 3]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let a = take_index(&hot, ring).unwrap(); // index 0
+    let c = take_index(&hot, ring).unwrap(); // index 1; index 2 is free
+    let (mut g2, mut g3) = (None, None);
+    let got = take_index_between(&hot, ring, |step| match step {
+        Next::Pop if g2.is_none() => {
+            // G2 finds the slot empty, `a` comes back to the slot, G2 pops 2.
+            g2 = take_index_with(&hot, ring, Next::Pop, || {
+                give_index(&hot, ring, a.0, a.1).unwrap();
+            });
+        }
+        Next::SecondTake if g3.is_none() => {
+            give_index(&hot, ring, c.0, c.1).unwrap(); // slot full: to the ring
+            g3 = take_index(&hot, ring); // `a`, from the slot
+        }
+        _ => {}
+    });
+    assert_eq!(g2.map(|(index, _)| index), Some(2));
+    assert_eq!(g3.map(|(index, _)| index), Some(a.0));
+    assert_eq!(got.map(|(index, _)| index), Some(c.0), "false empty");
 }
 
 /// A return that reaches the slot after the second take leaves the pool
