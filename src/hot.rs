@@ -128,7 +128,7 @@ impl HotSlot {
     }
 
     /// Takes the index in the slot, leaving it empty; `None` if it was
-    /// empty. One swap, wait-free.
+    /// empty. One swap (wait-free where that is one instruction).
     #[inline]
     pub(crate) fn take(&self) -> Option<usize> {
         match self.0.swap(EMPTY, Ordering::Acquire) {
@@ -139,7 +139,8 @@ impl HotSlot {
     }
 
     /// Puts `index` into the slot if it is empty; `false` (and nothing
-    /// changed) if it holds an index. One CAS, wait-free.
+    /// changed) if it holds an index. One CAS (wait-free where that is one
+    /// instruction).
     #[inline]
     pub(crate) fn offer(&self, index: usize) -> bool {
         self.0

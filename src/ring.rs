@@ -591,7 +591,10 @@ impl Ring<[Slot]> {
     /// (confirmed by a CAS onto itself, as a pop confirms it). A slot only
     /// moves forward, so it held that entry all along, and while it does no
     /// push can have filled the ring (the next push fills exactly that slot)
-    /// nor any pop moved `head`. Lock-free; one read-modify-write.
+    /// nor any pop moved `head`. A flip of the slot's tag bit (raw
+    /// hand-off) changes the word too: then this says `false` although the
+    /// ring may still be empty, which only costs the caller a retry.
+    /// Lock-free; one read-modify-write.
     pub(crate) fn still_empty(&self, seen: EmptyAt) -> bool {
         self.confirm(&self.slots[seen.position], seen.entry)
     }
