@@ -65,6 +65,28 @@ fn a_get_takes_back_the_buffer_returned_last() {
     assert_eq!(order, [2, 3, first]);
 }
 
+/// A buffer held for long (an I/O in flight) does not stall the slot: the
+/// slot keeps serving the get-return loop around it. (A design whose slot
+/// only its last taker may refill, which would make a return one plain
+/// store, fails this: every get would go to the ring while the held buffer
+/// is out. See "Why not a plain store" in the module docs.)
+#[test]
+fn a_held_buffer_does_not_stall_the_slot() {
+    let ring = Ring::<[Slot; 8]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let (first, source) = take_index(&hot, ring).unwrap();
+    give_index(&hot, ring, first, source).unwrap(); // into the slot
+    let _held = take_index(&hot, ring).unwrap(); // from the slot, kept
+    let (reused, source) = take_index(&hot, ring).unwrap(); // from the ring
+    give_index(&hot, ring, reused, source).unwrap();
+    for _ in 0..3 * 8 {
+        let (index, source) = take_index(&hot, ring).unwrap();
+        assert_eq!(index, reused, "the get went past the slot");
+        assert!(matches!(source, Source::Hot));
+        give_index(&hot, ring, index, source).unwrap();
+    }
+}
+
 #[test]
 fn the_pool_is_empty_only_when_ring_and_slot_both_are() {
     let ring = Ring::<[Slot; 2]>::full();
