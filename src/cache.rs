@@ -52,7 +52,7 @@
 //! 2. `len <= C` at every return from a method.
 //! 3. Buffer contents cross contexts only through the pool (its ring, whose
 //!    bulk operations give the same release/acquire ordering as single
-//!    ones, or its hot slot, when a refill finds the ring dry). A buffer
+//!    ones, or its hot slots, when a refill finds the ring dry). A buffer
 //!    that stays in one cache never leaves its context.
 //!
 //! # Trade-off
@@ -67,7 +67,7 @@
 use crate::backoff::{Adapt, DefaultAdapt, wait_for};
 use crate::guard::sealed::Storage;
 use crate::guard::{Guard, Handle, return_batch};
-use crate::hot::{Source, take_index};
+use crate::hot::{Source, take_bare_index};
 use crate::ring::HeadHint;
 use crate::{BufIndex, PoolEmpty};
 use core::cell::Cell;
@@ -183,7 +183,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// refills half of it from the pool in bulk. Never waits.
     ///
     /// [`PoolEmpty`] means the cache was empty and so was the pool (its
-    /// ring and hot slot) at one instant during the call; other contexts'
+    /// ring and hot slots) at one instant during the call; other contexts'
     /// caches may still hold buffers (see the module docs).
     ///
     /// ```
@@ -294,7 +294,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     /// Hands up to `wanted` cached indices to `take`, newest first,
     /// refilling from the pool in bulk whenever the cache runs dry; stops
-    /// early only when the pool (ring and hot slot) is dry too. Each index leaves the stack
+    /// early only when the pool (ring and hot slots) is dry too. Each index leaves the stack
     /// (invariant 1) once `take` has it; `take` must not touch the cache.
     #[inline]
     fn take_newest(&self, wanted: usize, mut take: impl FnMut(u32)) {
@@ -430,8 +430,8 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes from the ring `wanted` indices or half the capacity, whichever
-    /// is more (at most `C`), and the pool's hot slot's if the ring runs
-    /// dry first; the new length.
+    /// is more (at most `C`), and one from the pool's hot slots if the ring
+    /// runs dry first; the new length.
     #[cold]
     #[inline(never)]
     fn refill_for(&self, wanted: usize) -> usize {
@@ -453,9 +453,10 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             }
         }
         if taken < count {
-            // The ring ran dry; the hot slot may hold one more, and the
-            // cache must report empty only when the whole pool was.
-            if let Some((index, _)) = take_index(self.pool.hot(), self.pool.ring()) {
+            // The ring ran dry; a hot slot may hold one more, and the cache
+            // must report empty only when the whole pool was. (A bare take:
+            // the cache keeps no guard that could refill the owned slot.)
+            if let Some(index) = take_bare_index(self.pool.hot(), self.pool.ring()) {
                 slots[taken].set(BufIndex::from_position(index).get());
                 taken += 1;
             }

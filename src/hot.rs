@@ -1,169 +1,334 @@
-//! The hot slot: the free index returned last, kept in one word in front of
-//! the ring, so that the next get takes it back.
+//! The hot slots: two words in front of the ring that keep the free index
+//! returned last, so that the next get takes it back.
 //!
 //! # Why
 //!
 //! The ring is first-in first-out: a get takes the index that has been free
 //! the longest, so a pool cycles through every buffer, and a get-use-return
 //! loop touches three shared cache lines (`head`, a slot, `tail`). The hot
-//! slot makes the common case last-in first-out and one line:
+//! slots make the common case last-in first-out and one line:
 //!
 //! * the buffer a get receives is most often the one returned just before,
 //!   still in the cache (filling a 4 KiB buffer, `cargo bench` on the
 //!   2-core development VM: 114 ns per pair through the ring alone, 51-53
-//!   ns with the hot slot);
+//!   ns with one hot slot);
 //! * threads taking and returning buffers meet on one word instead of three
 //!   lines (2 threads: 150-188 ns per pair through the ring alone, 35 ns
-//!   with the hot slot).
+//!   with one hot slot).
+//!
+//! There are two slots because one alone must choose between two costs.
+//!
+//! * The **owned slot** lets a get-return pair cost a single locked
+//!   instruction. A get *claims* it: the get takes the index it holds, and
+//!   with it the right to refill it, which its guard carries. The guard's
+//!   return then refills the slot with one plain store, because nobody else
+//!   may write an index there meanwhile.
+//! * The **shared slot** keeps the pool fast while the owned slot's owner
+//!   holds its buffer for long, which is the normal state of an I/O pool
+//!   (a buffer in flight, a thread preempted between get and return). Any
+//!   get may take its index (one swap), any return may fill it when empty
+//!   (one CAS), as with a single hot slot.
+//!
+//! With the owned slot alone (built and measured, plain loops on the
+//! development VM, old and new code in turns) a one-thread pair took
+//! 8.8-11.1 ns against 15.4-15.6 ns with the shared slot alone, but 4
+//! threads on the 2 cores took 52-56 ns a pair against 32-33, and 8 threads
+//! 85-93 against 36-37, because the slot served nobody while its owner was
+//! descheduled. The two together, in three runs alternating with the
+//! shared slot alone: 12.2-14.9 ns a pair on one thread (alone: 15.7-20.3),
+//! 32-36 ns on 2 threads (32-36), 34-37 on 4 (30-38), 35-44 on 8 (32-42),
+//! and on one thread with a buffer held for good, which leaves the owned
+//! slot owned, 15.9-18.8 ns (15.5-19.2; the test
+//! `a_held_buffer_does_not_stall_the_slot` pins that the shared slot then
+//! serves). The slots sit on separate cache lines: on one line, every
+//! refill of the owned slot took the shared slot's line from the other
+//! cores too (40-64 ns a pair on 2 to 8 threads).
 //!
 //! # Algorithm
 //!
-//! One word holds `index + 1`, or 0 when the slot is empty. Both operations
-//! on it are a single read-modify-write that reads nothing first:
+//! The shared slot's word holds `index + 1`, or 0 when empty. The owned
+//! slot's word holds a *version* above a *state*: `FREE` (0: empty, nobody
+//! owns it), `OWNED` (all state bits set: empty, and its owner will refill
+//! or release it) or `index + 1` (full, nobody owns it).
 //!
-//! * **Take** swaps 0 in and gets the index the word held, if any.
-//! * **Offer** (a return) CASes `index + 1` into the slot, expecting 0. If
-//!   the slot is full the CAS fails and changes nothing; the caller pushes
-//!   the index to the ring instead.
-//! * **Get** ([`take_index`]) takes from the hot slot, else pops the ring.
-//!   When the ring is empty too, the slot may have been filled since the
-//!   take looked (and the ring may have been filled and drained again in
-//!   that time), so the get takes from the slot once more and then asks the
-//!   ring whether it stayed empty all along since its pop saw it empty
-//!   ([`Ring::still_empty`]). If so, the ring was empty at the instant of
-//!   that second take, which found the slot empty: the pool was empty then,
-//!   and the get reports it. Otherwise the ring's slot changed meanwhile (a
-//!   return reached the ring, or an `into_raw`/`from_raw` flipped the
-//!   slot's tag bit), and the get starts over.
-//! * **Return** ([`give_index`]) offers, else pushes to the ring.
+//! * **Claim** ([`HotSlot::claim`]): `fetch_or(OWNED)`, which sets the state
+//!   to `OWNED` and keeps the version. If the state was an index, the
+//!   claimant gets the index and the ownership; if `FREE`, the ownership
+//!   alone; if `OWNED`, nothing, and nothing changed.
+//! * **Refill** and **release** (the owner only): one plain store of the
+//!   next version and `index + 1`, or `FREE`. Every end of an ownership
+//!   thus moves the version on.
+//! * **Take** (shared slot): swap 0 in and get the index the word held, if
+//!   any. **Offer**: CAS `index + 1` in, expecting 0; if the slot is full,
+//!   the caller pushes the index to the ring. Neither reads first: on the
+//!   development VM a read right after a locked instruction on the same
+//!   word waits for it (a read and a CAS for the take: 21 ns a pair in a
+//!   loop; a swap: 14-16 ns).
+//! * **Get** ([`take_index`]): unless a plain load shows the owned slot
+//!   owned (which costs nothing after a refill by this core, and spares
+//!   other cores a write to its line), claim it; then take from the shared
+//!   slot; then pop the ring. A get that owns the owned slot but found it
+//!   empty keeps the ownership, and the index it takes elsewhere goes to
+//!   the owned slot on its return.
+//! * **Return** ([`give_index`]): the owner refills; any other return
+//!   offers, else pushes to the ring.
 //!
-//! Why not a plain read first: on the development VM a read right after a
-//! locked instruction on the same word waits for it, which makes a
-//! get-return pair a third slower (a read and a CAS for the take, then a
-//! CAS for the return: 21 ns in a loop; a swap, then a CAS: 14-16 ns). The
-//! price shows when one thread gets while another returns (a hand-off):
-//! `cargo bench` measured 227-256 ns per pair there with the read, 301-302
-//! ns with the swap. Counted in an instrumented copy, 94.5 % of those gets
-//! found the slot full with the swap, against 66 % with the read: nearly
-//! every buffer then passes through the slot's one line, which moves
-//! between the two cores twice per pair, where the ring would have kept
-//! the two threads on different lines more often.
+//! A get that found both slots and the ring empty checks that the pool was
+//! empty at one instant ([`look_again`]): it claims the owned slot, takes
+//! from the shared slot a second time, claims the owned slot again, and
+//! asks the ring whether it stayed empty since its pop saw it empty
+//! ([`Ring::still_empty`]). If both claims found the owned slot owned at
+//! the same version, no index entered it between them (only an end of the
+//! ownership writes an index, and that moves the version); if the get owns
+//! it, no index can enter it at all. So at the instant of the second take,
+//! which found the shared slot empty and lies between the two claims and
+//! inside the ring's empty interval, the pool was empty, and the get
+//! reports it. Otherwise something came in (a return, or an
+//! `into_raw`/`from_raw` flipping the tag of the ring's slot at `head`),
+//! and the get looks again.
 //!
-//! # Why not a plain store for the return
-//!
-//! A return could be one plain store, and a one-thread pair a single locked
-//! instruction, if only the get that emptied the slot could refill it: the
-//! get would swap in an "owned" marker, its guard would carry the
-//! ownership, and its drop would store the index back while everybody
-//! else's returns went to the ring. That was built and measured (plain
-//! loops on the development VM, old and new code in turns): 8.8-11.1 ns a
-//! pair on one thread against 15.4-15.6 ns, and 41-42 against 49-55 ns
-//! filling 4 KiB. But while the owner holds its buffer, the slot serves
-//! nobody, and a pool's buffers are held for long as a matter of course
-//! (I/O in flight, or a thread preempted between get and return): 4
-//! threads on the 2 cores took 52-56 ns a pair against 32-33, 8 threads
-//! 85-93 against 36-37. Making the slot claimable by others would need the
-//! owner's return to check, that is a locked instruction again. The test
-//! `a_held_buffer_does_not_stall_the_slot` pins the property.
-//!
-//! No ABA problem can arise: a take needs no expected value, and an offer
-//! only succeeds on an empty slot, where putting the index is right whatever
-//! happened before. Both are wait-free where a swap and a CAS are single
-//! instructions (x86-64, AArch64 with LSE, RISC-V's `amoswap`); on
-//! load-linked/store-conditional targets (thumbv7em, AArch64 without LSE)
-//! they are retry loops, lock-free. Only the get's empty check loops, and
-//! only when the ring's slot at `head` changed since the get's pop, each
-//! time because another operation completed.
+//! No ABA problem can arise on the ownership: a claim and a take need no
+//! expected value, an offer only succeeds on an empty slot, where putting
+//! the index is right whatever happened before, and a refill or release is
+//! written by the only thread allowed to. Claim, take and offer are
+//! wait-free where `fetch_or`, swap and CAS are single instructions
+//! (x86-64, AArch64 with LSE, RISC-V's AMOs); on load-linked/
+//! store-conditional targets (thumbv7em, AArch64 without LSE) they are
+//! retry loops, lock-free. Only the empty check loops, each time because
+//! another operation completed.
 //!
 //! # Invariants
 //!
-//! 1. Each index is in at most one place: in the ring, in the hot slot, or
-//!    held. A take moves the slot's index to its caller (one swap); an
-//!    offer moves the caller's index into an empty slot (one CAS).
-//! 2. The empty slot is all zero bytes, so a `static` pool stays in `.bss`.
+//! 1. Each index is in at most one place: in the ring, in a slot, or held.
+//!    A claim or a take moves a slot's index to its caller; a refill or an
+//!    offer moves the caller's index into an empty slot.
+//! 2. The owned slot has exactly one owner while its state is `OWNED`, and
+//!    none otherwise: only a claim that found another state sets `OWNED`,
+//!    and its caller is the owner until its refill or release.
+//! 3. Only the owner writes the owned slot's word, apart from claims, which
+//!    write the word it already holds. Its version changes exactly when an
+//!    ownership ends.
+//! 4. Both slots start as all zero bytes (shared empty, owned `FREE` at
+//!    version 0), so a `static` pool stays in `.bss`.
 //!
 //! # Memory orderings
 //!
-//! * An offer's CAS is `Release`: it publishes what the returning owner
-//!   wrote to the buffer. A take's swap is `Acquire` and reads that offer's
-//!   value (a read-modify-write reads the newest value), so the new owner
-//!   sees those writes. A take publishes nothing: an empty slot carries no
-//!   buffer. An offer's failed CAS is `Relaxed`: it moves nothing.
-//! * The empty check is three read-modify-writes, each reading its word's
-//!   newest value: the pop's confirmation of the ring's slot at `head`
-//!   (`Acquire`), the second take's swap (`Acquire`), and the ring's
-//!   re-confirmation of the same slot (`Acquire`). `Acquire` keeps each
-//!   after the one before in program order. The ring's slot held the same
-//!   entry from the first confirmation to the second (its laps only move
-//!   forward), so the ring was empty through that interval, which contains
-//!   the swap that found the hot slot empty. As for the ring's own check,
-//!   "the instant" is a statement about the hardware's single order of
-//!   these atomic operations, which multi-copy-atomic machines (x86, ARMv8,
-//!   RISC-V) have; the C11 model without `SeqCst` has no such instant, so
-//!   loom cannot check this part (a plain load in place of either
-//!   confirmation passes the loom models). The staged unit tests pin the
-//!   steps and their order.
+//! * A refill's store and an offer's CAS are `Release`: they publish what
+//!   the returning holder wrote to the buffer. A claim's `fetch_or` and a
+//!   take's swap are `Acquire` and read that value (a read-modify-write
+//!   reads the newest value), so the new holder sees those writes. A
+//!   release publishes nothing (an empty slot carries no buffer):
+//!   `Relaxed`. So is an offer's failed CAS, which moves nothing, and the
+//!   plain load before a claim, which only decides whether to claim.
+//! * The empty check is five read-modify-writes, each reading its word's
+//!   newest value: the pop's confirmation of the ring's slot at `head`, the
+//!   claim, the second take, the second claim and the ring's
+//!   re-confirmation of its slot, all `Acquire`, which keeps each after the
+//!   one before in program order. As for the ring's own check, "the
+//!   instant" is a statement about the hardware's single order of these
+//!   operations, which multi-copy-atomic machines (x86, ARMv8, RISC-V)
+//!   have; the C11 model without `SeqCst` has no such instant, so loom
+//!   cannot check this part. The staged unit tests pin the steps and their
+//!   order.
 //!
 //! # Bound
 //!
-//! The slot has no counter that could wrap. The empty check inherits the
-//! ring's bound (see the `ring` module): a get stalled between its pop and
-//! the re-confirmation while the ring's slot goes round its whole cycle
-//! field (about `2^(W-1)` pushes, `W` the word's bits) may report a spurious
-//! [`PoolEmpty`](crate::PoolEmpty), nothing worse. Ownership never depends
-//! on it.
+//! The empty check inherits the ring's bound (see the `ring` module): a get
+//! stalled between its pop and the re-confirmation while the ring's slot
+//! goes round its whole cycle field (about `2^(W-1)` pushes, `W` the word's
+//! bits) may report a spurious [`PoolEmpty`](crate::PoolEmpty). The owned
+//! slot's version adds one of the same kind: a get stalled between its two
+//! claims while the owned slot changes hands a multiple of `2^31` times
+//! (64-bit targets) or `2^11` times (32-bit targets, where the version has
+//! 11 bits above a 21-bit state) may also report a spurious `PoolEmpty`,
+//! nothing worse. Ownership never depends on either.
 
-use crate::ring::{HeadHint, Overflow, Ring, Slot};
+use crate::cache_padded::CachePadded;
+use crate::ring::{EmptyAt, HeadHint, Overflow, Ring, Slot};
 use crate::sync::{AtomicWord, Ordering, Word, retry_hint};
 
-/// The hot slot (see the module docs).
+/// The hot slots (see the module docs), each on its own cache line.
 ///
 /// (`pub` only so the sealed `Storage` trait can name it; the module is
 /// private, so no user can.)
-pub struct HotSlot(AtomicWord);
+pub struct HotSlot {
+    /// The owned slot: a version above a state ([`FREE`], [`OWNED`] or
+    /// `index + 1`). Only the holder of the index taken from it refills it.
+    owned: CachePadded<AtomicWord>,
+    /// The shared slot: `index + 1`, or [`EMPTY`]. Any return may fill it.
+    shared: AtomicWord,
+}
 
-/// The word of the empty slot.
+/// The word of the empty shared slot.
 const EMPTY: Word = 0;
 
-/// Where a held index came from, which tells its return how to go fast.
+/// Bits of the owned slot's word that hold its state; the version is
+/// above them.
+#[cfg(target_pointer_width = "64")]
+const STATE_BITS: u32 = 32;
+/// Bits of the owned slot's word that hold its state (`index + 1` is at
+/// most `MAX_CAPACITY`, 2^20, on these targets); the version is above them.
+#[cfg(not(target_pointer_width = "64"))]
+const STATE_BITS: u32 = 21;
+
+/// The state mask, and the state of the owned slot while somebody holds
+/// the index taken from it: empty, and only that holder may refill it.
+const OWNED: Word = (1 << STATE_BITS) - 1;
+
+/// The state of the owned slot that nobody owns: empty, and the next get
+/// that claims it owns it.
+const FREE: Word = 0;
+
+/// How many versions the owned slot counts before it wraps: 2^31 on 64-bit
+/// targets (a ticket keeps 31 bits), 2^11 on 32-bit ones.
+const VERSIONS: u32 = {
+    let bits = Word::BITS - STATE_BITS;
+    if bits >= 31 { 1 << 31 } else { 1 << bits }
+};
+
+/// The owned slot's version: it counts the times an owner gave the slot up
+/// (by refilling or releasing it), modulo [`VERSIONS`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Version(pub(crate) u32);
+
+impl Version {
+    /// The version after this one.
+    fn next(self) -> Self {
+        Self((self.0 + 1) % VERSIONS)
+    }
+
+    /// The owned slot's word of this version and `state`.
+    fn word(self, state: Word) -> Word {
+        Word::from(self.0) << STATE_BITS | state
+    }
+}
+
+/// Where a held index came from, which tells its return where to go.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Source {
     /// Popped from the ring, which had moved `head` to the hint.
     Ring(HeadHint),
-    /// Taken from the hot slot.
+    /// Taken from the shared slot.
     Hot,
+    /// Its holder owns the owned slot, of this version: the return refills
+    /// it with one plain store.
+    Owner(Version),
+}
+
+/// What a claim of the owned slot found (it leaves [`OWNED`] behind).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Claim {
+    /// An index, now the claimant's; so is the slot.
+    Index(usize, Version),
+    /// The free slot, now owned by the claimant, who must refill or
+    /// release it.
+    Free(Version),
+    /// Somebody else owns the slot, at this version; nothing changed.
+    Owned(Version),
 }
 
 impl HotSlot {
-    /// The empty slot (all zero bytes).
+    /// Both slots free and empty (all zero bytes).
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
-        Self(AtomicWord::new(EMPTY))
+        Self {
+            owned: CachePadded::new(AtomicWord::new(FREE)),
+            shared: AtomicWord::new(EMPTY),
+        }
     }
 
-    /// The empty slot (loom's atomics are not `const`).
+    /// Both slots free and empty (loom's atomics are not `const`).
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Self(AtomicWord::new(EMPTY))
+        Self {
+            owned: CachePadded::new(AtomicWord::new(FREE)),
+            shared: AtomicWord::new(EMPTY),
+        }
     }
 
-    /// Takes the index in the slot, leaving it empty; `None` if it was
-    /// empty. One swap (wait-free where that is one instruction).
+    /// Sets the owned slot's state to [`OWNED`] and says what it was. One
+    /// `fetch_or`, which keeps the version.
     #[inline]
-    pub(crate) fn take(&self) -> Option<usize> {
-        match self.0.swap(EMPTY, Ordering::Acquire) {
+    fn claim(&self) -> Claim {
+        let word = self.owned.fetch_or(OWNED, Ordering::Acquire);
+        #[allow(clippy::cast_possible_truncation)] // below `VERSIONS`
+        let version = Version((word >> STATE_BITS) as u32);
+        match word & OWNED {
+            OWNED => Claim::Owned(version),
+            FREE => Claim::Free(version),
+            // The state is `index + 1` of an index below the capacity.
+            stored => Claim::Index((stored - 1) as usize, version),
+        }
+    }
+
+    /// Whether somebody owns the owned slot (a snapshot, to skip a claim
+    /// that would find nothing).
+    #[inline]
+    fn looks_owned(&self) -> bool {
+        self.owned.load(Ordering::Relaxed) & OWNED == OWNED
+    }
+
+    /// Puts `index` into the owned slot and gives the slot up. Only its
+    /// owner, who claimed it at `version`, may call this: meanwhile nobody
+    /// else changes the word (a claim of an owned slot writes what is
+    /// there), so a plain store loses nothing.
+    #[inline]
+    pub(crate) fn refill(&self, index: usize, version: Version) {
+        self.end_ownership(version, index as Word + 1, Ordering::Release);
+    }
+
+    /// Leaves the owned slot empty and free, giving it up. Only its owner
+    /// may call this (see [`refill`](Self::refill)).
+    #[inline]
+    pub(crate) fn release(&self, version: Version) {
+        // Nothing is published: an empty slot carries no buffer.
+        self.end_ownership(version, FREE, Ordering::Relaxed);
+    }
+
+    /// Writes `state` at the version after `version`: the owner's store.
+    #[cfg(not(loom))]
+    #[inline(always)]
+    fn end_ownership(&self, version: Version, state: Word, ordering: Ordering) {
+        debug_assert_eq!(
+            self.owned.load(Ordering::Relaxed),
+            version.word(OWNED),
+            "the owned slot changed under its owner"
+        );
+        self.owned.store(version.next().word(state), ordering);
+    }
+
+    /// Under loom the owner's store is a swap, which also checks that
+    /// nothing changed under the owner. The code that ships stores: loom
+    /// 0.7 lets a plain store fall between the read and the write of a
+    /// concurrent read-modify-write (tokio-rs/loom#254), so with a store
+    /// it reports lost refills that the C11 model forbids. A swap is a
+    /// store that also reads, so the models check the same protocol.
+    #[cfg(loom)]
+    fn end_ownership(&self, version: Version, state: Word, ordering: Ordering) {
+        let was = self.owned.swap(version.next().word(state), ordering);
+        assert_eq!(
+            was,
+            version.word(OWNED),
+            "the owned slot changed under its owner"
+        );
+    }
+
+    /// Takes the index in the shared slot, leaving it empty; `None` if it
+    /// was empty. One swap.
+    #[inline]
+    fn take_shared(&self) -> Option<usize> {
+        match self.shared.swap(EMPTY, Ordering::Acquire) {
             EMPTY => None,
             // The word holds `index + 1` of an index below the capacity.
             stored => Some((stored - 1) as usize),
         }
     }
 
-    /// Puts `index` into the slot if it is empty; `false` (and nothing
-    /// changed) if it holds an index. One CAS (wait-free where that is one
-    /// instruction).
+    /// Puts `index` into the shared slot if it is empty; `false` (and
+    /// nothing changed) if it holds an index. One CAS.
     #[inline]
     pub(crate) fn offer(&self, index: usize) -> bool {
-        self.0
+        self.shared
             .compare_exchange(
                 EMPTY,
                 index as Word + 1,
@@ -173,9 +338,11 @@ impl HotSlot {
             .is_ok()
     }
 
-    /// Whether the slot holds an index (a snapshot).
-    pub(crate) fn is_full(&self) -> bool {
-        self.0.load(Ordering::Relaxed) != EMPTY
+    /// How many indices the two slots hold (a snapshot of each).
+    pub(crate) fn len(&self) -> usize {
+        let owned = !matches!(self.owned.load(Ordering::Relaxed) & OWNED, FREE | OWNED);
+        let shared = self.shared.load(Ordering::Relaxed) != EMPTY;
+        usize::from(owned) + usize::from(shared)
     }
 }
 
@@ -183,20 +350,38 @@ impl HotSlot {
 /// moves.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Next {
-    /// The take found the slot empty; the ring pop is next.
+    /// The owned slot gave nothing; the shared slot's take is next.
+    Take,
+    /// Both slots gave nothing; the ring pop is next.
     Pop,
-    /// The ring was empty too; the second take is next.
+    /// The ring was empty too; the claim of the owned slot is next.
+    Claim,
+    /// The second take of the shared slot is next.
     SecondTake,
-    /// The second take found the slot empty; the ring's check is next.
+    /// The owned slot's re-claim, which checks its version, is next.
+    Reclaim,
+    /// The ring's check is next.
     Check,
 }
 
-/// Takes a free index: the hot slot's, else one from the ring. `None` only
-/// when, at one instant during the call, both were empty (up to the bound
-/// in the module docs). Lock-free.
+/// Takes a free index: the owned slot's, else the shared slot's, else one
+/// from the ring. With [`Source::Owner`] the caller owns the owned slot and
+/// must end that with [`give_index`] or [`HotSlot::release`]. `None` only
+/// when, at one instant during the call, the ring was empty and neither
+/// slot held an index (up to the bound in the module docs). Lock-free.
 #[inline]
 pub(crate) fn take_index(hot: &HotSlot, ring: &Ring<[Slot]>) -> Option<(usize, Source)> {
     take_index_between(hot, ring, |_| {})
+}
+
+/// [`take_index`] for a caller that keeps no [`Source`]: it gives up the
+/// owned slot at once (the index stays the caller's).
+pub(crate) fn take_bare_index(hot: &HotSlot, ring: &Ring<[Slot]>) -> Option<usize> {
+    let (index, source) = take_index(hot, ring)?;
+    if let Source::Owner(version) = source {
+        hot.release(version);
+    }
+    Some(index)
 }
 
 /// [`take_index`], calling `between` before each [`Next`]: the seam where
@@ -207,31 +392,104 @@ fn take_index_between(
     ring: &Ring<[Slot]>,
     mut between: impl FnMut(Next),
 ) -> Option<(usize, Source)> {
-    loop {
-        if let Some(index) = hot.take() {
-            return Some((index, Source::Hot));
+    // `Some(version)` once this get owns the (empty) owned slot: whatever
+    // index it takes then refills that slot on its return.
+    let mut owner = None;
+    if !hot.looks_owned() {
+        match hot.claim() {
+            Claim::Index(index, version) => return Some((index, Source::Owner(version))),
+            Claim::Free(version) => owner = Some(version),
+            Claim::Owned(_) => {}
         }
-        between(Next::Pop);
-        let seen = match ring.pop_or_empty() {
-            Ok((index, hint)) => return Some((index, Source::Ring(hint))),
-            Err(seen) => seen,
-        };
-        between(Next::SecondTake);
-        if let Some(index) = hot.take() {
-            return Some((index, Source::Hot));
-        }
-        between(Next::Check);
-        if ring.still_empty(seen) {
-            return None;
-        }
-        retry_hint(); // the ring's slot changed after the pop: look again
+    }
+    between(Next::Take);
+    if let Some(index) = hot.take_shared() {
+        return Some((index, as_owner(owner, Source::Hot)));
+    }
+    between(Next::Pop);
+    match ring.pop_or_empty() {
+        Ok((index, hint)) => Some((index, as_owner(owner, Source::Ring(hint)))),
+        Err(seen) => look_again(hot, ring, owner, seen, between),
     }
 }
 
-/// Returns a held index: into the hot slot if it is empty, else to the
-/// ring. Fails only when the ring is full and the slot too, which takes
-/// returns of indices nobody held (the slot absorbs one of them; the
-/// pool's `from_raw` catches a re-entry made twice before it gets here).
+/// The source of an index taken by a get that owns the owned slot at
+/// `owner` (if it does), else `other`.
+#[inline(always)]
+fn as_owner(owner: Option<Version>, other: Source) -> Source {
+    owner.map_or(other, Source::Owner)
+}
+
+/// The rest of a get that found both slots and the ring empty (the ring at
+/// `seen`): the empty check, and looking again if it fails.
+///
+/// The owned slot held no index from the claim to the re-claim (owned by
+/// this get meanwhile, or by another at one version), the ring none from
+/// its pop to its check, and the shared slot none at the second take,
+/// which lies inside both intervals.
+#[cold]
+#[inline(never)]
+fn look_again(
+    hot: &HotSlot,
+    ring: &Ring<[Slot]>,
+    mut owner: Option<Version>,
+    mut seen: EmptyAt,
+    mut between: impl FnMut(Next),
+) -> Option<(usize, Source)> {
+    loop {
+        between(Next::Claim);
+        let claimed = match owner {
+            Some(_) => None,
+            None => match hot.claim() {
+                Claim::Index(index, version) => return Some((index, Source::Owner(version))),
+                Claim::Free(version) => {
+                    owner = Some(version);
+                    None
+                }
+                Claim::Owned(version) => Some(version),
+            },
+        };
+        between(Next::SecondTake);
+        if let Some(index) = hot.take_shared() {
+            return Some((index, as_owner(owner, Source::Hot)));
+        }
+        between(Next::Reclaim);
+        let owned_steady = match claimed {
+            None => true,
+            Some(version) => match hot.claim() {
+                Claim::Index(index, now) => return Some((index, Source::Owner(now))),
+                Claim::Free(now) => {
+                    owner = Some(now);
+                    false
+                }
+                Claim::Owned(now) => now == version,
+            },
+        };
+        between(Next::Check);
+        if ring.still_empty(seen) && owned_steady {
+            if let Some(version) = owner {
+                hot.release(version);
+            }
+            return None;
+        }
+        retry_hint(); // an index may have come in meanwhile: look again
+        between(Next::Take);
+        if let Some(index) = hot.take_shared() {
+            return Some((index, as_owner(owner, Source::Hot)));
+        }
+        between(Next::Pop);
+        seen = match ring.pop_or_empty() {
+            Ok((index, hint)) => return Some((index, as_owner(owner, Source::Ring(hint)))),
+            Err(seen) => seen,
+        };
+    }
+}
+
+/// Returns a held index: the owned slot's owner refills it; any other
+/// return offers the index to the shared slot, else pushes it to the ring.
+/// Fails only when the ring is full and the shared slot too, which takes
+/// returns of indices nobody held (the pool's `from_raw` catches a
+/// re-entry made twice before it gets here).
 #[inline]
 pub(crate) fn give_index(
     hot: &HotSlot,
@@ -239,13 +497,15 @@ pub(crate) fn give_index(
     index: usize,
     source: Source,
 ) -> Result<(), Overflow> {
-    if hot.offer(index) {
-        return Ok(());
-    }
     match source {
+        Source::Owner(version) => {
+            hot.refill(index, version);
+            Ok(())
+        }
+        _ if hot.offer(index) => Ok(()),
         Source::Ring(hint) => ring.push_hinted(index, hint),
-        // Taken from the slot: no `head` value is known, so the ring reads
-        // it.
+        // Taken from the shared slot: no `head` value is known, so the
+        // ring reads it.
         Source::Hot => ring.push(index),
     }
 }
@@ -263,8 +523,7 @@ pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
 fn available_between(hot: &HotSlot, ring: &Ring<[Slot]>, between: impl FnOnce()) -> usize {
     let in_ring = ring.len();
     between();
-    let full = hot.is_full();
-    (in_ring + usize::from(full)).min(ring.capacity())
+    (in_ring + hot.len()).min(ring.capacity())
 }
 
 #[cfg(all(test, not(loom)))]

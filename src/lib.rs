@@ -48,10 +48,14 @@
 //! advancing a `head` counter that only grows, and a return fills a slot
 //! whose word carries the lap it belongs to, so no compare-and-swap can
 //! succeed a lap late (the ABA defect of the Go library this crate
-//! reimagines). In front of the ring, one word (the *hot slot*) keeps the
-//! index returned last, so the next get takes back the buffer most likely
-//! still in the cache, and threads that get and return meet on one cache
-//! line. The `ring` and `hot` modules' documentation gives the algorithms,
+//! reimagines). In front of the ring, two words (the *hot slots*) keep
+//! the index returned last, so the next get takes back the buffer most
+//! likely still in the cache, and threads that get and return meet on one
+//! cache line. A get that takes the *owned* slot's index also takes the
+//! right to refill it, so its return is one plain store and a one-thread
+//! get and return cost one locked instruction; the *shared* slot, which
+//! any return may fill, keeps that fast while the owned slot's buffer is
+//! held for long. The `ring` and `hot` modules' documentation gives the algorithms,
 //! their sources, the invariants and the reasoning for each memory
 //! ordering; the all-free state is all zero bytes, so static pools cost
 //! nothing before first use.
@@ -80,7 +84,7 @@
 //! one instant during the call (up to the bound below);
 //! returning a held buffer always succeeds. Which free buffer a get
 //! receives is not part of the contract: usually the one returned last
-//! (the hot slot), else the one free the longest (the ring). A
+//! (the hot slots), else the one free the longest (the ring). A
 //! [`LocalCache`] is outside this: its buffers count as checked out, so a
 //! `try_get` elsewhere may report empty while caches hold buffers (see its
 //! documentation); taking from and returning to a cache involve no other
@@ -96,11 +100,13 @@
 //! | 64-bit | `u64` | ≈ 2^63 | ≈ 2 900 years | ≈ 290 000 years |
 //! | 32-bit | `u32` | ≈ 2^31 | ≈ 21 s | ≈ 36 minutes |
 //!
-//! The hot slot has no ABA problem and no counter (a return only fills an
-//! empty slot, a get swaps it empty and needs no expected value). A get that
-//! finds both empty tells "the pool was empty" from "a buffer came back
-//! while I looked" by the ring's slot at `head`, so the same bound applies:
-//! a `try_get` stalled inside the call while that slot's lap counter wraps
+//! The hot slots have no ABA problem (a return only fills an empty slot or
+//! one it owns, a get needs no expected value). A get that finds the slots
+//! and the ring empty tells "the pool was empty" from "a buffer came back
+//! while I looked" by the ring's slot at `head` and by the owned slot's
+//! version, so bounds of the same kind apply: a `try_get` stalled inside
+//! the call while that ring slot's lap counter wraps, or while the owned
+//! slot changes hands a multiple of 2^31 times (2^11 on 32-bit targets),
 //! may report [`PoolEmpty`] although a buffer was free: a spurious error,
 //! never a lost or shared buffer.
 //!

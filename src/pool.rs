@@ -58,9 +58,10 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 ///
 /// Taking an item ([`try_get`](Self::try_get)) and returning it (dropping
 /// the [`Guard`]) are each lock-free and never allocate: a return puts the
-/// index into the pool's hot slot if it is empty, else pushes it to a ring
-/// of indices; a get takes the hot slot's index first (the item returned
-/// last, likely still in the cache), else pops the ring. With fewer than
+/// index into one of the pool's two hot slots (the one its get emptied, or
+/// the other if that is empty), else pushes it to a ring of indices; a get
+/// takes a hot slot's index first (the item returned last, likely still in
+/// the cache), else pops the ring. With fewer than
 /// `N` items held, `try_get` succeeds (up to the ABA bound in the crate
 /// docs); returning an item always succeeds without waiting.
 ///
@@ -461,8 +462,8 @@ impl<T, const N: usize> Drop for BoundedPool<T, N> {
     /// in raw form are leaked, not dropped.
     fn drop(&mut self) {
         if core::mem::needs_drop::<T>() {
-            while let Some((position, _)) = hot::take_index(&self.hot, self.ring()) {
-                // SAFETY: `position` came out of the hot slot or the ring, so
+            while let Some(position) = hot::take_bare_index(&self.hot, self.ring()) {
+                // SAFETY: `position` came out of a hot slot or the ring, so
                 // its item is initialised and owned by nobody else; it is
                 // dropped once.
                 unsafe { self.item(position).as_ptr().drop_in_place() };

@@ -190,7 +190,7 @@ fn from_raw_checked_rejects_an_index_from_another_pool() {
 /// A broken promise to the `unsafe` `from_raw` (the same id re-entered
 /// twice) panics at the second re-entry, before a second guard exists, and
 /// the pool is unharmed: every buffer comes back once. Without the check
-/// the extra return would land in the hot slot and one buffer would later
+/// the extra return would land in a hot slot and one buffer would later
 /// be handed to two holders.
 #[test]
 fn from_raw_of_an_index_re_entered_already_panics_and_changes_nothing() {

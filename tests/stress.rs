@@ -167,17 +167,17 @@ fn eight_threads_never_share_a_buffer_or_see_a_false_empty() {
 }
 
 /// A pool with one buffer more than threads, each thread holding one at a
-/// time: the ring holds one or two buffers and the hot slot changes hands on
-/// nearly every get and return. Ownership must hold, every `try_get` must
-/// succeed, and an observer's `available()` never exceeds the capacity.
-/// (The races the get's second take and the ring's check guard against
-/// need a third party; `hot::tests` stages them step by step.)
+/// time: the ring holds one or two buffers and the hot slots change hands
+/// on nearly every get and return. Ownership must hold, every `try_get`
+/// must succeed, and an observer's `available()` never exceeds the
+/// capacity. (The races the get's empty check guards against need a third
+/// party; `hot::tests` stages them step by step.)
 fn run_tight<const N: usize>(pool: &'static BoundedPool<u64, N>) {
     let threads = N as u64 - 1;
     let owners = Owners::<N>::new();
     let running = AtomicUsize::new(threads as usize);
     thread::scope(|scope| {
-        // An observer: `available()` reads the ring, then the slot, and an
+        // An observer: `available()` reads the ring, then the slots, and an
         // index moving between them must not be counted twice.
         scope.spawn(|| {
             while running.load(Ordering::Acquire) > 0 {

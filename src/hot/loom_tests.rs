@@ -1,4 +1,4 @@
-//! Loom models of gets and returns through the hot slot in front of the
+//! Loom models of gets and returns through the hot slots in front of the
 //! ring: every interleaving (up to loom's preemption bound) under the C11
 //! memory model. Run with the ring's models (`.ci/run`, step "loom").
 //!
@@ -78,11 +78,33 @@ impl<const N: usize> Pool<N> {
             .expect("return of a held index overflowed");
     }
 
+    /// A thread that takes one buffer, if any is free, and checks that it
+    /// sees the sender's write (see [`send`](Self::send)).
+    fn spawn_receiver(pool: &Arc<Self>) -> thread::JoinHandle<()> {
+        let pool = pool.clone();
+        thread::spawn(move || {
+            if let Some((index, source)) = take_index(&pool.hot, &pool.ring) {
+                // SAFETY: held by this thread now.
+                let seen = pool.data[index].with(|value| unsafe { *value });
+                assert_eq!(seen, 100, "the sender's write is not visible");
+                give_index(&pool.hot, &pool.ring, index, source).unwrap();
+            }
+        })
+    }
+
+    /// Writes 100 into held buffer `index` and returns it. Called after
+    /// the receiver is spawned, so only the pool can order the write before
+    /// the receiver's read.
+    fn send(&self, index: usize, source: Source) {
+        // SAFETY: the caller holds `index` until the give below.
+        self.data[index].with_mut(|value| unsafe { *value = 100 });
+        give_index(&self.hot, &self.ring, index, source).unwrap();
+    }
+
     /// After all threads joined: every index is back, each once.
     fn assert_conserved(&self) {
-        let mut all: Vec<usize> = core::iter::from_fn(|| take_index(&self.hot, &self.ring))
-            .map(|(index, _)| index)
-            .collect();
+        let mut all: Vec<usize> =
+            core::iter::from_fn(|| take_bare_index(&self.hot, &self.ring)).collect();
         all.sort_unstable();
         assert_eq!(all, (0..N).collect::<Vec<_>>());
     }
@@ -113,9 +135,10 @@ fn two_threads_never_miss_a_free_buffer() {
     });
 }
 
-/// One buffer handed between threads through the hot slot only: the
-/// receiver must see the sender's write (the offer's `Release`, the take's
-/// `Acquire`).
+/// One buffer handed between threads through the owned slot only (the
+/// sender's get claimed the free slot, so its return refills it): the
+/// receiver must see the sender's write (the refill's `Release`, the
+/// claim's `Acquire`).
 #[test]
 fn a_buffer_passed_through_the_slot_carries_its_contents() {
     model(
@@ -123,30 +146,17 @@ fn a_buffer_passed_through_the_slot_carries_its_contents() {
         || {
             let pool = Pool::<1>::full();
             let (index, source) = take_index(&pool.hot, &pool.ring).unwrap();
-            let receiver = {
-                let pool = pool.clone();
-                thread::spawn(move || {
-                    if let Some((index, source)) = take_index(&pool.hot, &pool.ring) {
-                        // SAFETY: held by this thread now.
-                        let seen = pool.data[index].with(|value| unsafe { *value });
-                        assert_eq!(seen, 100, "the sender's write is not visible");
-                        give_index(&pool.hot, &pool.ring, index, source).unwrap();
-                    }
-                })
-            };
-            // Written after the spawn, so only the slot can order it before
-            // the receiver's read.
-            // SAFETY: this thread holds `index` until the give below.
-            pool.data[index].with_mut(|value| unsafe { *value = 100 });
-            give_index(&pool.hot, &pool.ring, index, source).unwrap();
+            assert!(matches!(source, Source::Owner(_)));
+            let receiver = Pool::spawn_receiver(&pool);
+            pool.send(index, source);
             receiver.join().unwrap();
             pool.assert_conserved();
         },
     );
 }
 
-/// Three buffers: the slot fills up, so returns also go to the ring while
-/// another thread takes from both.
+/// Three buffers: the slots fill up, so returns also go to the ring while
+/// another thread takes from all three places.
 #[test]
 fn returns_overflow_from_the_slot_into_the_ring() {
     model("hot: returns_overflow_from_the_slot_into_the_ring", || {
@@ -192,4 +202,51 @@ fn three_threads_on_two_buffers_keep_ownership() {
         }
         pool.assert_conserved();
     });
+}
+
+/// One buffer handed between threads through the shared slot, while a
+/// third buffer keeps the owned slot owned: the receiver must see the
+/// sender's write (the offer's `Release`, the take's `Acquire`).
+#[test]
+fn a_buffer_passed_through_the_shared_slot_carries_its_contents() {
+    model(
+        "hot: a_buffer_passed_through_the_shared_slot_carries_its_contents",
+        || {
+            let pool = Pool::<2>::full();
+            let owner = take_index(&pool.hot, &pool.ring).unwrap();
+            assert!(matches!(owner.1, Source::Owner(_)));
+            let (index, source) = take_index(&pool.hot, &pool.ring).unwrap();
+            assert!(matches!(source, Source::Ring(_)));
+            let receiver = Pool::spawn_receiver(&pool);
+            pool.send(index, source);
+            receiver.join().unwrap();
+            give_index(&pool.hot, &pool.ring, owner.0, owner.1).unwrap();
+            pool.assert_conserved();
+        },
+    );
+}
+
+/// The owner's return runs on another thread than its get (a guard sent
+/// away), while the getting thread keeps taking: ownership, contents and
+/// conservation must hold, and the refill must not lose an index.
+#[test]
+fn an_owner_returning_from_another_thread_keeps_ownership() {
+    model(
+        "hot: an_owner_returning_from_another_thread_keeps_ownership",
+        || {
+            let pool = Pool::<2>::full();
+            let owned = pool.take(100);
+            assert!(matches!(owned.1, Source::Owner(_)));
+            let returner = {
+                let pool = pool.clone();
+                thread::spawn(move || pool.give(owned))
+            };
+            for round in 0..2 {
+                let held = pool.take(200 + round);
+                pool.give(held);
+            }
+            returner.join().unwrap();
+            pool.assert_conserved();
+        },
+    );
 }

@@ -1,107 +1,186 @@
-//! Single-threaded behaviour of the hot slot, alone and in front of a ring.
+//! Single-threaded behaviour of the hot slots, alone and in front of a ring.
 
 use super::*;
 use std::vec::Vec;
 
-/// The slot's raw word.
-fn word(hot: &HotSlot) -> Word {
-    hot.0.load(Ordering::Relaxed)
+/// The owned slot's raw word.
+fn owned_word(hot: &HotSlot) -> Word {
+    hot.owned.load(Ordering::Relaxed)
+}
+
+/// The shared slot's raw word.
+fn shared_word(hot: &HotSlot) -> Word {
+    hot.shared.load(Ordering::Relaxed)
+}
+
+/// Index `index`, as the owned slot's word of version `version` holds it.
+fn full(version: u32, index: usize) -> Word {
+    Version(version).word(index as Word + 1)
+}
+
+fn index_of(taken: Option<(usize, Source)>) -> Option<usize> {
+    taken.map(|(index, _)| index)
 }
 
 #[test]
-fn a_new_slot_is_all_zero_and_empty() {
+fn new_slots_are_all_zero_and_empty() {
     let hot = HotSlot::new();
-    assert_eq!(word(&hot), 0);
-    assert!(!hot.is_full());
-    assert_eq!(hot.take(), None);
-    assert_eq!(word(&hot), 0, "taking from an empty slot leaves it empty");
+    assert_eq!((owned_word(&hot), shared_word(&hot)), (0, 0));
+    assert_eq!(hot.len(), 0);
+    assert_eq!(hot.take_shared(), None);
+    assert_eq!(
+        shared_word(&hot),
+        0,
+        "taking from an empty slot leaves it empty"
+    );
+    assert!(!hot.looks_owned());
 }
 
 #[test]
-fn an_offer_fills_an_empty_slot_and_a_take_empties_it() {
+fn a_claim_of_the_free_slot_owns_it_and_a_release_frees_it() {
     let hot = HotSlot::new();
-    assert!(hot.offer(7));
-    assert!(hot.is_full());
-    assert_eq!(word(&hot), 8);
-    assert_eq!(hot.take(), Some(7));
-    assert_eq!(word(&hot), 0);
-    assert_eq!(hot.take(), None);
+    assert_eq!(hot.claim(), Claim::Free(Version(0)));
+    assert!(hot.looks_owned());
+    assert_eq!(hot.len(), 0);
+    hot.release(Version(0));
+    assert_eq!(
+        owned_word(&hot),
+        Version(1).word(FREE),
+        "the version moved on"
+    );
+    assert!(!hot.looks_owned());
 }
 
 #[test]
-fn an_offer_into_a_full_slot_changes_nothing() {
+fn a_claim_of_an_owned_slot_changes_nothing() {
     let hot = HotSlot::new();
-    assert!(hot.offer(0));
-    assert!(!hot.offer(1));
-    assert_eq!(word(&hot), 1);
-    assert_eq!(hot.take(), Some(0));
+    assert_eq!(hot.claim(), Claim::Free(Version(0)));
+    let owned = owned_word(&hot);
+    assert_eq!(hot.claim(), Claim::Owned(Version(0)));
+    assert_eq!(owned_word(&hot), owned);
 }
 
 #[test]
-fn the_largest_index_fits() {
+fn a_refill_moves_the_version_on_and_the_next_claim_takes_the_index() {
+    let hot = HotSlot::new();
+    assert_eq!(hot.claim(), Claim::Free(Version(0)));
+    hot.refill(5, Version(0));
+    assert_eq!(owned_word(&hot), full(1, 5));
+    assert_eq!(hot.len(), 1);
+    assert_eq!(hot.claim(), Claim::Index(5, Version(1)));
+    assert_eq!(hot.claim(), Claim::Owned(Version(1)));
+    hot.refill(6, Version(1));
+    assert_eq!(hot.claim(), Claim::Index(6, Version(2)));
+}
+
+/// The version keeps within what a guard's ticket stores (31 bits) and
+/// wraps to 0 there, and every version round-trips through the word.
+#[test]
+fn the_version_wraps_within_what_a_ticket_keeps() {
+    let last = Version(VERSIONS - 1);
+    assert!(last.0 < 1 << 31);
+    assert_eq!(last.next(), Version(0));
     let largest = crate::ring::MAX_CAPACITY - 1;
     let hot = HotSlot::new();
-    assert!(hot.offer(largest));
-    assert_eq!(hot.take(), Some(largest));
+    hot.owned.store(last.word(OWNED), Ordering::Relaxed);
+    hot.refill(largest, last);
+    assert_eq!(hot.claim(), Claim::Index(largest, Version(0)));
+    hot.owned
+        .store(last.word(largest as Word + 1), Ordering::Relaxed);
+    assert_eq!(hot.claim(), Claim::Index(largest, last));
 }
 
+#[test]
+fn an_offer_fills_the_empty_shared_slot_and_a_take_empties_it() {
+    let hot = HotSlot::new();
+    assert!(hot.offer(7));
+    assert_eq!((shared_word(&hot), hot.len()), (8, 1));
+    assert!(!hot.offer(1), "an offer into a full slot changes nothing");
+    assert_eq!(shared_word(&hot), 8);
+    assert_eq!(hot.take_shared(), Some(7));
+    assert_eq!((shared_word(&hot), hot.take_shared()), (0, None));
+    let largest = crate::ring::MAX_CAPACITY - 1;
+    assert!(hot.offer(largest));
+    assert_eq!(hot.take_shared(), Some(largest));
+}
+
+/// A fresh pool: the first get claims the free owned slot and takes from
+/// the ring; its return refills the owned slot, and every later get-return
+/// pair reuses that one buffer through the owned slot.
 #[test]
 fn a_get_takes_back_the_buffer_returned_last() {
     let ring = Ring::<[Slot; 4]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     let (first, source) = take_index(&hot, ring).unwrap();
     assert_eq!(first, 0);
-    assert!(matches!(source, Source::Ring(_)));
-    let (second, _) = take_index(&hot, ring).unwrap();
-    give_index(&hot, ring, second, source).unwrap();
-    give_index(&hot, ring, first, source).unwrap();
-    // `second` went to the hot slot, `first` (slot full) to the ring.
-    let (again, source) = take_index(&hot, ring).unwrap();
-    assert_eq!(again, second);
-    assert!(matches!(source, Source::Hot));
-    let order: Vec<usize> = core::iter::from_fn(|| take_index(&hot, ring))
-        .map(|(index, _)| index)
-        .collect();
-    assert_eq!(order, [2, 3, first]);
+    assert!(matches!(source, Source::Owner(Version(0))));
+    let (second, other) = take_index(&hot, ring).unwrap();
+    assert!(matches!(other, Source::Ring(_)), "the owned slot is owned");
+    give_index(&hot, ring, second, other).unwrap(); // into the shared slot
+    give_index(&hot, ring, first, source).unwrap(); // refills the owned slot
+    for round in 1..4 {
+        let (again, source) = take_index(&hot, ring).unwrap();
+        assert_eq!(again, first);
+        assert!(matches!(source, Source::Owner(Version(v)) if v == round));
+        give_index(&hot, ring, again, source).unwrap();
+    }
+    let order: Vec<usize> = core::iter::from_fn(|| take_bare_index(&hot, ring)).collect();
+    assert_eq!(order, [first, second, 2, 3]);
 }
 
-/// A buffer held for long (an I/O in flight) does not stall the slot: the
-/// slot keeps serving the get-return loop around it. (A design whose slot
-/// only its last taker may refill, which would make a return one plain
-/// store, fails this: every get would go to the ring while the held buffer
-/// is out. See "Why not a plain store" in the module docs.)
+/// A buffer held for long (an I/O in flight) keeps the owned slot owned;
+/// the shared slot keeps serving the get-return loop around it. (With the
+/// owned slot alone, every get would go to the ring while the held buffer
+/// is out. See "Why" in the module docs.)
 #[test]
 fn a_held_buffer_does_not_stall_the_slot() {
     let ring = Ring::<[Slot; 8]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     let (first, source) = take_index(&hot, ring).unwrap();
-    give_index(&hot, ring, first, source).unwrap(); // into the slot
-    let _held = take_index(&hot, ring).unwrap(); // from the slot, kept
+    give_index(&hot, ring, first, source).unwrap(); // into the owned slot
+    let _held = take_index(&hot, ring).unwrap(); // from it, kept: owned
     let (reused, source) = take_index(&hot, ring).unwrap(); // from the ring
-    give_index(&hot, ring, reused, source).unwrap();
+    give_index(&hot, ring, reused, source).unwrap(); // into the shared slot
     for _ in 0..3 * 8 {
         let (index, source) = take_index(&hot, ring).unwrap();
-        assert_eq!(index, reused, "the get went past the slot");
+        assert_eq!(index, reused, "the get went past the slots");
         assert!(matches!(source, Source::Hot));
         give_index(&hot, ring, index, source).unwrap();
     }
 }
 
 #[test]
-fn the_pool_is_empty_only_when_ring_and_slot_both_are() {
+fn the_pool_is_empty_only_when_ring_and_slots_all_are() {
     let ring = Ring::<[Slot; 2]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let (a, source_a) = take_index(&hot, ring).unwrap();
-    let (b, source_b) = take_index(&hot, ring).unwrap();
+    let a = take_index(&hot, ring).unwrap(); // owns the owned slot
+    let b = take_index(&hot, ring).unwrap();
     assert!(take_index(&hot, ring).is_none());
     assert_eq!(available(&hot, ring), 0);
-    give_index(&hot, ring, a, source_a).unwrap();
+    give_index(&hot, ring, b.0, b.1).unwrap(); // the shared slot
     assert_eq!((ring.len(), available(&hot, ring)), (0, 1));
-    let (taken, source) = take_index(&hot, ring).expect("the hot slot's buffer");
-    assert_eq!(taken, a);
-    give_index(&hot, ring, b, source_b).unwrap();
-    give_index(&hot, ring, a, source).unwrap();
-    assert_eq!((ring.len(), available(&hot, ring)), (1, 2));
+    let b = take_index(&hot, ring).expect("the shared slot's buffer");
+    give_index(&hot, ring, a.0, a.1).unwrap(); // the owned slot
+    assert_eq!((ring.len(), available(&hot, ring)), (0, 1));
+    let a = take_index(&hot, ring).expect("the owned slot's buffer");
+    assert!(take_index(&hot, ring).is_none());
+    give_index(&hot, ring, a.0, a.1).unwrap();
+    give_index(&hot, ring, b.0, b.1).unwrap();
+    assert_eq!((ring.len(), available(&hot, ring)), (0, 2));
+}
+
+/// A get that claims the free owned slot and finds nothing anywhere gives
+/// the slot up again before it reports empty.
+#[test]
+fn a_get_that_owns_the_empty_slot_releases_it_when_it_reports_empty() {
+    let ring = Ring::<[Slot; 1]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let held = take_bare_index(&hot, ring).unwrap(); // owned slot released
+    assert_eq!(owned_word(&hot), Version(1).word(FREE));
+    assert!(take_index(&hot, ring).is_none());
+    assert_eq!(owned_word(&hot), Version(2).word(FREE), "claimed, released");
+    give_index(&hot, ring, held, Source::Ring(HeadHint::ORIGIN)).unwrap();
+    assert_eq!(index_of(take_index(&hot, ring)), Some(held));
 }
 
 /// Runs `take_index`, calling `others` once, just before `step`.
@@ -121,110 +200,147 @@ fn take_index_with(
     })
 }
 
-/// The first race the second take exists for: after a get found the slot
-/// empty, another get drains the ring and a return refills the slot. (The
-/// pool is empty for a moment here, between the drain and the return, so
-/// `None` would keep the contract; this pins the stronger property that a
-/// buffer in the slot at the second take is found. The test below stages
-/// the same race with the pool never empty.)
-#[test]
-fn a_get_finds_a_buffer_offered_while_it_looked_at_the_ring() {
-    let ring = Ring::<[Slot; 2]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let held = take_index(&hot, ring).unwrap(); // index 0; index 1 is free
-    let mut drained = None;
-    let got = take_index_with(&hot, ring, Next::Pop, || {
-        drained = take_index(&hot, ring); // index 1, the ring's last
-        give_index(&hot, ring, held.0, held.1).unwrap(); // index 0, to the slot
-    });
-    assert_eq!(got.map(|(index, _)| index), Some(0), "reported empty");
-    assert_eq!(drained.map(|(index, _)| index), Some(1));
+/// A pool of `N` whose owned slot is owned by a held buffer (returned by
+/// the caller, or never), and the held buffer.
+fn owned_by_a_holder<const N: usize>(ring: &Ring<[Slot; N]>, hot: &HotSlot) -> (usize, Source) {
+    let held = take_index(hot, ring).unwrap();
+    assert!(matches!(held.1, Source::Owner(_)));
+    held
 }
 
-/// The race the ring's check exists for: after the get's pop found the
-/// ring empty, two returns come in (the first fills the slot, so the second
-/// goes to the ring) and another get takes the slot's. The second take then
-/// finds the slot empty, but the ring is not. (Every buffer is held at the
-/// get's pop, so `None` would keep the contract; this pins the stronger
-/// property. The test below stages the race with the pool never empty.)
+/// The shared slot refills while the get pops a drained ring; the pool
+/// is never empty: a second get `G2` finds the shared slot empty, then a
+/// return fills it before `G2` pops the ring's last. The get under test,
+/// stalled after its own take, must find the shared slot's buffer.
 #[test]
-fn a_get_finds_a_buffer_that_reached_the_ring_after_its_pop() {
+fn no_false_empty_when_the_shared_slot_refills_before_the_ring_drains() {
     let ring = Ring::<[Slot; 3]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let a = take_index(&hot, ring).unwrap();
-    let b = take_index(&hot, ring).unwrap();
-    let _c = take_index(&hot, ring).unwrap(); // the pool is empty now
-    let mut other = None;
-    let got = take_index_with(&hot, ring, Next::SecondTake, || {
-        give_index(&hot, ring, a.0, a.1).unwrap(); // to the slot
-        give_index(&hot, ring, b.0, b.1).unwrap(); // to the ring
-        other = take_index(&hot, ring); // the slot's
-    });
-    assert_eq!(other.map(|(index, _)| index), Some(a.0));
-    assert_eq!(got.map(|(index, _)| index), Some(b.0), "reported empty");
-}
-
-/// The first race with the pool never empty: a second get `G2` finds the
-/// slot empty, then a return fills the slot before `G2` pops the ring's
-/// last. The get under test, stalled after its own take, must find the
-/// slot's buffer.
-#[test]
-fn no_false_empty_when_the_slot_refills_before_the_ring_drains() {
-    let ring = Ring::<[Slot; 2]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let held = take_index(&hot, ring).unwrap(); // index 0; index 1 is free
+    let hot = HotSlot::new();
+    let _owner = owned_by_a_holder(&ring, &hot); // index 0
+    let ring: &Ring<[Slot]> = &ring;
+    let held = take_index(&hot, ring).unwrap(); // index 1; index 2 is free
     let mut g2 = None;
     let got = take_index_with(&hot, ring, Next::Pop, || {
         g2 = take_index_with(&hot, ring, Next::Pop, || {
-            give_index(&hot, ring, held.0, held.1).unwrap(); // to the slot
+            give_index(&hot, ring, held.0, held.1).unwrap(); // shared slot
         });
     });
-    assert_eq!(g2.map(|(index, _)| index), Some(1), "the ring's last");
-    assert_eq!(got.map(|(index, _)| index), Some(0), "false empty");
+    assert_eq!(index_of(g2), Some(2), "the ring's last");
+    assert_eq!(index_of(got), Some(1), "false empty");
 }
 
-/// The second race with the pool never empty: the ring is empty only while
-/// the slot is full, and the slot empty only while the ring is not. The get
-/// under test finds the ring empty, then the slot empty, and must look
-/// again.
+/// The ring is empty only while the shared slot is full, and the shared
+/// slot empty only while the ring is not. The get under test finds the
+/// ring empty, then the shared slot empty, and must look again.
 #[test]
-fn no_false_empty_when_the_ring_refills_before_the_slot_drains() {
-    let ring = Ring::<[Slot; 3]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let a = take_index(&hot, ring).unwrap(); // index 0
-    let c = take_index(&hot, ring).unwrap(); // index 1; index 2 is free
+fn no_false_empty_when_the_ring_refills_before_the_shared_slot_drains() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let hot = HotSlot::new();
+    let _owner = owned_by_a_holder(&ring, &hot); // index 0
+    let ring: &Ring<[Slot]> = &ring;
+    let a = take_index(&hot, ring).unwrap(); // index 1
+    let c = take_index(&hot, ring).unwrap(); // index 2; index 3 is free
     let (mut g2, mut g3) = (None, None);
     let got = take_index_between(&hot, ring, |step| match step {
         Next::Pop if g2.is_none() => {
-            // G2 finds the slot empty, `a` comes back to the slot, G2 pops 2.
+            // G2 finds the shared slot empty, `a` comes back there, G2
+            // pops 3.
             g2 = take_index_with(&hot, ring, Next::Pop, || {
                 give_index(&hot, ring, a.0, a.1).unwrap();
             });
         }
         Next::SecondTake if g3.is_none() => {
-            give_index(&hot, ring, c.0, c.1).unwrap(); // slot full: to the ring
-            g3 = take_index(&hot, ring); // `a`, from the slot
+            give_index(&hot, ring, c.0, c.1).unwrap(); // slot full: the ring
+            g3 = take_index(&hot, ring); // `a`, from the shared slot
         }
         _ => {}
     });
-    assert_eq!(g2.map(|(index, _)| index), Some(2));
-    assert_eq!(g3.map(|(index, _)| index), Some(a.0));
-    assert_eq!(got.map(|(index, _)| index), Some(c.0), "false empty");
+    assert_eq!(index_of(g2), Some(3));
+    assert_eq!(index_of(g3), Some(a.0));
+    assert_eq!(index_of(got), Some(c.0), "false empty");
 }
 
-/// A return that reaches the slot after the second take leaves the pool
-/// empty at that take's instant: reporting empty is then true, and a later
-/// get finds the buffer.
+/// The owned slot's owner refills it after the get looked at it, while a
+/// second get, past its own look, pops the ring's last: the pool is never
+/// empty, and the get's claim in the empty check must find the refill.
 #[test]
-fn a_return_after_the_second_take_may_be_missed_but_is_not_lost() {
-    let ring = Ring::<[Slot; 1]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+fn no_false_empty_when_the_owned_slot_refills_before_the_ring_drains() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let hot = HotSlot::new();
+    let owner = owned_by_a_holder(&ring, &hot); // index 0; index 1 is free
+    let ring: &Ring<[Slot]> = &ring;
+    let mut g2 = None;
+    let got = take_index_with(&hot, ring, Next::Pop, || {
+        g2 = take_index_with(&hot, ring, Next::Take, || {
+            give_index(&hot, ring, owner.0, owner.1).unwrap(); // refill
+        });
+    });
+    assert_eq!(index_of(g2), Some(1), "the ring's last");
+    assert_eq!(index_of(got), Some(owner.0), "false empty");
+}
+
+/// The race the version exists for, with the pool never empty. Between the
+/// get's two claims the owned slot is refilled (while the shared slot's
+/// buffer goes to another get) and claimed again (after a return filled the
+/// shared slot): both claims find the slot owned, but at different
+/// versions, so the get must look again and find the shared slot's buffer.
+#[test]
+fn no_false_empty_when_the_owned_slot_changes_hands_between_the_claims() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let hot = HotSlot::new();
+    let owner = owned_by_a_holder(&ring, &hot); // index 0
+    let ring: &Ring<[Slot]> = &ring;
+    let s = take_index(&hot, ring).unwrap(); // index 1
+    let t = take_index(&hot, ring).unwrap(); // index 2; index 3 is free
+    let (mut g2, mut g3, mut g4) = (None, None, None);
+    let got = take_index_between(&hot, ring, |step| match step {
+        Next::Pop if g2.is_none() => {
+            // `s` comes back to the shared slot while G2, past both slots,
+            // pops the ring's last.
+            g2 = take_index_with(&hot, ring, Next::Pop, || {
+                give_index(&hot, ring, s.0, s.1).unwrap();
+            });
+        }
+        Next::SecondTake if g3.is_none() => {
+            // The owner refills while G3, past the owned slot, takes `s`.
+            g3 = take_index_with(&hot, ring, Next::Take, || {
+                give_index(&hot, ring, owner.0, owner.1).unwrap();
+            });
+        }
+        Next::Reclaim if g4.is_none() => {
+            // `t` comes back to the shared slot, then G4 claims the owned
+            // slot's buffer: the slot is owned again, one version on.
+            give_index(&hot, ring, t.0, t.1).unwrap();
+            g4 = take_index(&hot, ring);
+        }
+        _ => {}
+    });
+    assert_eq!(index_of(g2), Some(3));
+    assert_eq!(index_of(g3), Some(s.0));
+    assert_eq!(index_of(g4), Some(owner.0));
+    assert_eq!(index_of(got), Some(t.0), "false empty");
+}
+
+/// A return that reaches a slot after the get's last look at it leaves the
+/// pool empty at the instant of the second take: reporting empty is then
+/// true, and a later get finds the buffer.
+#[test]
+fn a_return_after_the_last_look_may_be_missed_but_is_not_lost() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let hot = HotSlot::new();
+    let owner = owned_by_a_holder(&ring, &hot);
+    let ring: &Ring<[Slot]> = &ring;
     let held = take_index(&hot, ring).unwrap();
     let got = take_index_with(&hot, ring, Next::Check, || {
-        give_index(&hot, ring, held.0, held.1).unwrap(); // to the slot
+        give_index(&hot, ring, held.0, held.1).unwrap(); // shared slot
     });
     assert!(got.is_none());
-    assert_eq!(take_index(&hot, ring).map(|(index, _)| index), Some(held.0));
+    assert_eq!(index_of(take_index(&hot, ring)), Some(held.0));
+    let got = take_index_with(&hot, ring, Next::Check, || {
+        give_index(&hot, ring, owner.0, owner.1).unwrap(); // owned slot
+    });
+    assert!(got.is_none(), "the refill came after the second claim");
+    assert_eq!(index_of(take_index(&hot, ring)), Some(owner.0));
 }
 
 /// And when nothing came in, empty is the answer, after one look at each
@@ -232,50 +348,67 @@ fn a_return_after_the_second_take_may_be_missed_but_is_not_lost() {
 #[test]
 fn a_get_reports_empty_when_nothing_came_in() {
     let ring = Ring::<[Slot; 1]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
-    let _held = take_index(&hot, ring).unwrap();
+    let hot = HotSlot::new();
+    let _owner = owned_by_a_holder(&ring, &hot);
+    let ring: &Ring<[Slot]> = &ring;
     let mut steps = Vec::new();
     assert!(take_index_between(&hot, ring, |step| steps.push(step)).is_none());
-    assert_eq!(steps, [Next::Pop, Next::SecondTake, Next::Check]);
+    use Next::*;
+    assert_eq!(steps, [Take, Pop, Claim, SecondTake, Reclaim, Check]);
 }
 
 #[test]
-fn a_return_from_the_slot_falls_back_to_the_ring_when_refilled() {
-    let ring = Ring::<[Slot; 3]>::full();
-    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+fn a_return_falls_back_to_the_ring_when_the_shared_slot_is_full() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let hot = HotSlot::new();
+    let _owner = owned_by_a_holder(&ring, &hot);
+    let ring: &Ring<[Slot]> = &ring;
     let (a, source_a) = take_index(&hot, ring).unwrap();
-    give_index(&hot, ring, a, source_a).unwrap();
-    let (a, from_hot) = take_index(&hot, ring).unwrap();
     let (b, source_b) = take_index(&hot, ring).unwrap();
-    give_index(&hot, ring, b, source_b).unwrap(); // refills the slot
-    give_index(&hot, ring, a, from_hot).unwrap(); // so this goes to the ring
+    assert_eq!(ring.len(), 1);
+    give_index(&hot, ring, b, source_b).unwrap(); // fills the shared slot
+    give_index(&hot, ring, a, source_a).unwrap(); // so this goes to the ring
     assert_eq!(ring.len(), 2);
-    assert_eq!(hot.take(), Some(b));
+    assert_eq!(hot.take_shared(), Some(b));
 }
 
-/// `available` reads the ring, then the slot: an index that moves from one
-/// to the other in between is seen twice, and the cap keeps the count true.
+/// `take_bare_index` gives the owned slot up at once, so an index that
+/// comes back another way (the ring, in bulk) does not leave it owned.
 #[test]
-fn an_index_moving_into_the_slot_is_not_counted_twice() {
+fn a_bare_take_leaves_the_owned_slot_free() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
+    let (index, source) = take_index(&hot, ring).unwrap();
+    give_index(&hot, ring, index, source).unwrap(); // the owned slot
+    assert_eq!(take_bare_index(&hot, ring), Some(index));
+    assert_eq!(owned_word(&hot), Version(2).word(FREE));
+    assert!(!hot.looks_owned());
+}
+
+/// `available` reads the ring, then the slots: an index that moves from
+/// one to the other in between is seen twice, and the cap keeps the count
+/// true.
+#[test]
+fn an_index_moving_into_a_slot_is_not_counted_twice() {
     let ring = Ring::<[Slot; 2]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     let counted = available_between(&hot, ring, || {
         let (index, source) = take_index(&hot, ring).unwrap(); // from the ring
-        give_index(&hot, ring, index, source).unwrap(); // into the slot
+        give_index(&hot, ring, index, source).unwrap(); // into the owned slot
     });
     assert_eq!(counted, 2);
     assert_eq!(available(&hot, ring), 2);
 }
 
 /// Returns of indices nobody held (what only a broken promise can cause):
-/// the slot absorbs the first, the full ring refuses the second, and the
-/// count of free buffers never exceeds the capacity.
+/// the shared slot absorbs the first, the full ring refuses the second,
+/// and the count of free buffers never exceeds the capacity.
 #[test]
-fn a_full_pool_overflows_once_the_slot_is_full_too() {
+fn a_full_pool_overflows_once_the_shared_slot_is_full_too() {
     let ring = Ring::<[Slot; 2]>::full();
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     give_index(&hot, ring, 0, Source::Ring(HeadHint::ORIGIN)).unwrap();
-    assert_eq!((ring.len(), hot.is_full()), (2, true));
+    assert_eq!((ring.len(), hot.len()), (2, 1));
     assert_eq!(available(&hot, ring), 2, "capped at the capacity");
     assert_eq!(give_index(&hot, ring, 1, Source::Hot), Err(Overflow));
 }
@@ -287,6 +420,7 @@ fn every_index_stays_in_one_place_over_random_traffic() {
     let (ring, hot): (&Ring<[Slot]>, _) = (&ring, HotSlot::new());
     let mut held: Vec<(usize, Source)> = Vec::new();
     let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut owners = 0;
     for _ in 0..20_000 {
         state ^= state << 13;
         state ^= state >> 7;
@@ -295,14 +429,21 @@ fn every_index_stays_in_one_place_over_random_traffic() {
         if take {
             let (index, source) = take_index(&hot, ring).expect("a buffer was free");
             assert!(held.iter().all(|&(h, _)| h != index), "{index} twice");
+            owners += usize::from(matches!(source, Source::Owner(_)));
             held.push((index, source));
         } else {
             let (index, source) = held.swap_remove((state >> 8) as usize % held.len());
             give_index(&hot, ring, index, source).unwrap();
         }
+        let owning = held
+            .iter()
+            .filter(|(_, source)| matches!(source, Source::Owner(_)))
+            .count();
+        assert_eq!(owning, usize::from(hot.looks_owned()), "one owner at most");
         assert_eq!(available(&hot, ring), N - held.len());
         if held.len() == N {
             assert!(take_index(&hot, ring).is_none());
         }
     }
+    assert!(owners > 500, "the owned slot served {owners} gets");
 }
