@@ -130,7 +130,9 @@
 //! no sequence of calls reaches it: it stays as a second line of defence.) A guard that is leaked
 //! (`mem::forget`) or an index given up by `into_raw` and never re-entered
 //! keeps its buffer checked out for good: the pool has one buffer fewer,
-//! nothing else goes wrong. Dropping a pool drops its free items; items
+//! and if that guard owned the owned hot slot, that slot stays owned (gets
+//! and returns go on through the shared hot slot and the ring); nothing
+//! else goes wrong. Dropping a pool drops its free items; items
 //! still out in raw form are leaked, not dropped.
 //!
 //! # Features
