@@ -40,7 +40,8 @@ pub(crate) mod sealed {
         type Item;
         /// The ring of free indices.
         fn ring(&self) -> &Ring<[Slot]>;
-        /// The free index returned last, in front of the ring.
+        /// The hot slots, which keep the free index returned last, in front
+        /// of the ring.
         fn hot(&self) -> &HotSlot;
         /// Item `index`; `index` is below the ring's capacity.
         fn item(&self, index: usize) -> core::ptr::NonNull<Self::Item>;
@@ -435,7 +436,7 @@ pub(crate) fn try_get_bulk<R: PoolRef, const K: usize>(pool: &R) -> heapless::Ve
             )
         })
         .collect();
-    // The ring ran dry: a hot slot may still hold one, and a single get
+    // The ring ran dry: the hot slots may still hold some, and a single get
     // reports empty only when the whole pool was.
     while !handles.is_full() {
         let Ok(handle) = try_get(pool) else { break };

@@ -90,12 +90,14 @@
 //! No ABA problem can arise on the ownership: a claim and a take need no
 //! expected value, an offer only succeeds on an empty slot, where putting
 //! the index is right whatever happened before, and a refill or release is
-//! written by the only thread allowed to. Claim, take and offer are
-//! wait-free where `fetch_or`, swap and CAS are single instructions
-//! (x86-64, AArch64 with LSE, RISC-V's AMOs); on load-linked/
-//! store-conditional targets (thumbv7em, AArch64 without LSE) they are
-//! retry loops, lock-free. Only the empty check loops, each time because
-//! another operation completed.
+//! written by the only thread allowed to. (The empty check's comparison of
+//! versions is the one place a wrap matters; see *Bound*.) Claim, take and
+//! offer are wait-free where `fetch_or`, swap and CAS are single
+//! instructions (x86-64; AArch64 with LSE; RISC-V's `amoor` and `amoswap`,
+//! but not its CAS, an LR/SC loop without the Zacas extension); on
+//! load-linked/store-conditional targets (thumbv7em, AArch64 without LSE)
+//! they are retry loops, lock-free. Only the empty check loops, each time
+//! because another operation completed.
 //!
 //! # Invariants
 //!
@@ -105,9 +107,10 @@
 //! 2. The owned slot has exactly one owner while its state is `OWNED`, and
 //!    none otherwise: only a claim that found another state sets `OWNED`,
 //!    and its caller is the owner until its refill or release.
-//! 3. Only the owner writes the owned slot's word, apart from claims, which
-//!    write the word it already holds. Its version changes exactly when an
-//!    ownership ends.
+//! 3. While the owned slot is owned, only its owner changes its word: other
+//!    claims write back the word they find. Its version changes exactly
+//!    when an ownership ends (a refill, or a release: by a get that found
+//!    nothing, a bare take, or a guard taken apart).
 //! 4. Both slots start as all zero bytes (shared empty, owned `FREE` at
 //!    version 0), so a `static` pool stays in `.bss`.
 //!
@@ -120,11 +123,11 @@
 //!   release publishes nothing (an empty slot carries no buffer):
 //!   `Relaxed`. So is an offer's failed CAS, which moves nothing, and the
 //!   plain load before a claim, which only decides whether to claim.
-//! * The empty check is five read-modify-writes, each reading its word's
-//!   newest value: the pop's confirmation of the ring's slot at `head`, the
-//!   claim, the second take, the second claim and the ring's
-//!   re-confirmation of its slot, all `Acquire`, which keeps each after the
-//!   one before in program order. As for the ring's own check, "the
+//! * The empty check is five read-modify-writes (three when the get owns
+//!   the owned slot already), each reading its word's newest value: the
+//!   pop's confirmation of the ring's slot at `head`, the claim, the second
+//!   take, the second claim and the ring's re-confirmation of its slot, all
+//!   `Acquire`, which keeps each after the one before in program order. As for the ring's own check, "the
 //!   instant" is a statement about the hardware's single order of these
 //!   operations, which multi-copy-atomic machines (x86, ARMv8, RISC-V)
 //!   have; the C11 model without `SeqCst` has no such instant, so loom
@@ -138,10 +141,13 @@
 //! goes round its whole cycle field (about `2^(W-1)` pushes, `W` the word's
 //! bits) may report a spurious [`PoolEmpty`](crate::PoolEmpty). The owned
 //! slot's version adds one of the same kind: a get stalled between its two
-//! claims while the owned slot changes hands a multiple of `2^31` times
-//! (64-bit targets) or `2^11` times (32-bit targets, where the version has
-//! 11 bits above a 21-bit state) may also report a spurious `PoolEmpty`,
-//! nothing worse. Ownership never depends on either.
+//! claims while the version moves on by a multiple of `2^31` (64-bit
+//! targets) or `2^11` (32-bit targets, where the version has 11 bits above
+//! a 21-bit state) may also report a spurious `PoolEmpty`, nothing worse.
+//! The version moves on at every end of an ownership, including each get
+//! that claims the free slot and then finds the pool empty, so gets polling
+//! an empty pool move it fast: on a 32-bit target 2048 of them can pass
+//! within a millisecond. Ownership never depends on either bound.
 
 use crate::cache_padded::CachePadded;
 use crate::ring::{EmptyAt, HeadHint, Overflow, Ring, Slot};
@@ -251,7 +257,8 @@ impl HotSlot {
     #[inline]
     fn claim(&self) -> Claim {
         let word = self.owned.fetch_or(OWNED, Ordering::Acquire);
-        #[allow(clippy::cast_possible_truncation)] // below `VERSIONS`
+        // Below `VERSIONS`; the cast is a no-op where `Word` is `u32`.
+        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
         let version = Version((word >> STATE_BITS) as u32);
         match word & OWNED {
             OWNED => Claim::Owned(version),
@@ -301,8 +308,14 @@ impl HotSlot {
     /// nothing changed under the owner. The code that ships stores: loom
     /// 0.7 lets a plain store fall between the read and the write of a
     /// concurrent read-modify-write (tokio-rs/loom#254), so with a store
-    /// it reports lost refills that the C11 model forbids. A swap is a
-    /// store that also reads, so the models check the same protocol.
+    /// it reports lost refills that the C11 model forbids. A swap writes
+    /// the same values, but as a read-modify-write it also continues the
+    /// release sequence of the claim it follows, which the store ends: the
+    /// models may see a claim synchronise with an earlier refill through a
+    /// release that in the real code carries nothing. Nothing depends on
+    /// that edge: a claim that finds `FREE` receives no buffer, and every
+    /// buffer handed through the slot goes from a `Release` refill to the
+    /// `Acquire` claim that reads it, which the models check.
     #[cfg(loom)]
     fn end_ownership(&self, version: Version, state: Word, ordering: Ordering) {
         let was = self.owned.swap(version.next().word(state), ordering);
@@ -510,10 +523,11 @@ pub(crate) fn give_index(
     }
 }
 
-/// How many indices are free: the ring's plus the hot slot's (a snapshot,
-/// exact when no operation is under way). The two are read one after the
-/// other, so an index moving from the ring to the slot meanwhile can be
-/// counted twice: the sum is capped at the capacity.
+/// How many indices are free: the ring's plus the hot slots' (a snapshot,
+/// exact when no operation is under way). The three are read one after the
+/// other, so an index moving from the ring to a slot, or between the
+/// slots, meanwhile can be counted twice: the sum is capped at the
+/// capacity.
 pub(crate) fn available(hot: &HotSlot, ring: &Ring<[Slot]>) -> usize {
     available_between(hot, ring, || {})
 }

@@ -106,9 +106,12 @@
 //! while I looked" by the ring's slot at `head` and by the owned slot's
 //! version, so bounds of the same kind apply: a `try_get` stalled inside
 //! the call while that ring slot's lap counter wraps, or while the owned
-//! slot changes hands a multiple of 2^31 times (2^11 on 32-bit targets),
-//! may report [`PoolEmpty`] although a buffer was free: a spurious error,
-//! never a lost or shared buffer.
+//! slot's version moves on by a multiple of 2^31 (64-bit targets) or 2^11
+//! (32-bit targets), may report [`PoolEmpty`] although a buffer was free:
+//! a spurious error, never a lost or shared buffer. The version moves on
+//! each time an owner gives the slot up, which includes every get that
+//! finds the pool empty after claiming the free slot: at 10^7 such events
+//! a second, 2^11 pass in about 0.2 ms, 2^31 in about 3.6 minutes.
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens

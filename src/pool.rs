@@ -58,10 +58,10 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 ///
 /// Taking an item ([`try_get`](Self::try_get)) and returning it (dropping
 /// the [`Guard`]) are each lock-free and never allocate: a return puts the
-/// index into one of the pool's two hot slots (the one its get emptied, or
-/// the other if that is empty), else pushes it to a ring of indices; a get
-/// takes a hot slot's index first (the item returned last, likely still in
-/// the cache), else pops the ring. With fewer than
+/// index into one of the pool's two hot slots (the owned one, if its get
+/// claimed that; else the shared one, if it is empty), else pushes it to a
+/// ring of indices; a get takes a hot slot's index first (the item returned
+/// last, likely still in the cache), else pops the ring. With fewer than
 /// `N` items held, `try_get` succeeds (up to the ABA bound in the crate
 /// docs); returning an item always succeeds without waiting.
 ///
@@ -104,7 +104,8 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 #[repr(C)]
 pub struct BoundedPool<T, const N: usize> {
     ring: Ring<[Slot; N]>,
-    /// The free index returned last (see the `hot` module).
+    /// The hot slots, which keep the free index returned last (see the
+    /// `hot` module).
     hot: CachePadded<HotSlot>,
     /// Set for a pool made by [`unfilled`](Self::unfilled) until
     /// [`fill`](Self::fill) claims it; zero (false) otherwise, so a

@@ -101,8 +101,10 @@ impl<const N: usize> Pool<N> {
         give_index(&self.hot, &self.ring, index, source).unwrap();
     }
 
-    /// After all threads joined: every index is back, each once.
+    /// After all threads joined: nobody owns the owned slot, and every
+    /// index is back, each once.
     fn assert_conserved(&self) {
+        assert!(!self.hot.looks_owned(), "the owned slot is left owned");
         let mut all: Vec<usize> =
             core::iter::from_fn(|| take_bare_index(&self.hot, &self.ring)).collect();
         all.sort_unstable();
@@ -249,4 +251,36 @@ fn an_owner_returning_from_another_thread_keeps_ownership() {
             pool.assert_conserved();
         },
     );
+}
+
+/// An owner gives the owned slot up without a refill (its guard taken
+/// apart, as by `into_raw`, then re-entered through the ring) while
+/// another thread gets and returns: the release must leave the slot free
+/// for exactly one later claim, and nothing may be lost or shared.
+#[test]
+fn an_owner_releasing_the_slot_races_other_gets() {
+    model("hot: an_owner_releasing_the_slot_races_other_gets", || {
+        let pool = Pool::<2>::full();
+        let other = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                for round in 0..2 {
+                    let held = pool.take(100 + round);
+                    pool.give(held);
+                }
+            })
+        };
+        if let Some((index, source)) = pool.try_take(200) {
+            let source = match source {
+                Source::Owner(version) => {
+                    pool.hot.release(version);
+                    Source::Ring((&pool.ring as &Ring<[Slot]>).head_hint())
+                }
+                other => other,
+            };
+            pool.give((index, source));
+        }
+        other.join().unwrap();
+        pool.assert_conserved();
+    });
 }

@@ -321,6 +321,93 @@ fn no_false_empty_when_the_owned_slot_changes_hands_between_the_claims() {
     assert_eq!(index_of(got), Some(t.0), "false empty");
 }
 
+/// As above, but G4 takes the owned slot's buffer bare (a cache's refill),
+/// which leaves the slot free: the get's second claim finds it free, so the
+/// get owns it now and must look again, and give it back at the end.
+#[test]
+fn no_false_empty_when_the_owned_slot_is_freed_between_the_claims() {
+    let ring = Ring::<[Slot; 4]>::full();
+    let hot = HotSlot::new();
+    let owner = owned_by_a_holder(&ring, &hot); // index 0
+    let ring: &Ring<[Slot]> = &ring;
+    let s = take_index(&hot, ring).unwrap(); // index 1
+    let t = take_index(&hot, ring).unwrap(); // index 2; index 3 is free
+    let (mut g2, mut g3, mut g4) = (None, None, None);
+    let got = take_index_between(&hot, ring, |step| match step {
+        Next::Pop if g2.is_none() => {
+            g2 = take_index_with(&hot, ring, Next::Pop, || {
+                give_index(&hot, ring, s.0, s.1).unwrap();
+            });
+        }
+        Next::SecondTake if g3.is_none() => {
+            g3 = take_index_with(&hot, ring, Next::Take, || {
+                give_index(&hot, ring, owner.0, owner.1).unwrap();
+            });
+        }
+        Next::Reclaim if g4.is_none() => {
+            give_index(&hot, ring, t.0, t.1).unwrap();
+            g4 = take_bare_index(&hot, ring); // the owned slot is free now
+        }
+        _ => {}
+    });
+    assert_eq!(index_of(g3), Some(s.0));
+    assert_eq!(g4, Some(owner.0));
+    let (index, source) = got.expect("false empty");
+    assert_eq!(index, t.0);
+    assert!(matches!(source, Source::Owner(_)), "the get owns the slot");
+    give_index(&hot, ring, index, source).unwrap();
+    assert_eq!(hot.claim(), Claim::Index(t.0, Version(3)), "refilled");
+}
+
+/// The owner gives the owned slot up (its guard taken apart by `into_raw`)
+/// and a return fills the shared slot, both after the get's pop: the get's
+/// claim finds the slot free and owns it, so the shared slot's buffer it
+/// then takes refills the owned slot on its return.
+#[test]
+fn a_get_that_claims_the_freed_slot_in_its_check_owns_it() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let hot = HotSlot::new();
+    let (raw, Source::Owner(version)) = owned_by_a_holder(&ring, &hot) else {
+        unreachable!()
+    };
+    let ring: &Ring<[Slot]> = &ring;
+    let s = take_index(&hot, ring).unwrap(); // the pool is empty now
+    let got = take_index_with(&hot, ring, Next::Claim, || {
+        hot.release(version); // `raw` goes out in raw form
+        give_index(&hot, ring, s.0, s.1).unwrap(); // the shared slot
+    });
+    let (index, source) = got.expect("the shared slot's buffer");
+    assert_eq!(index, s.0);
+    assert!(
+        matches!(source, Source::Owner(_)),
+        "the claim made it the owner"
+    );
+    give_index(&hot, ring, index, source).unwrap();
+    assert!(!hot.looks_owned(), "the owned slot was left owned");
+    assert_eq!(index_of(take_index(&hot, ring)), Some(s.0));
+    let _ = raw;
+}
+
+/// The owner refills the owned slot between the get's two claims: the
+/// second claim takes the index (and the slot), which must come out of
+/// the get, not be lost in it.
+#[test]
+fn a_get_takes_the_index_its_second_claim_finds() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let hot = HotSlot::new();
+    let owner = owned_by_a_holder(&ring, &hot);
+    let ring: &Ring<[Slot]> = &ring;
+    let _s = take_index(&hot, ring).unwrap(); // the pool is empty now
+    let got = take_index_with(&hot, ring, Next::Reclaim, || {
+        give_index(&hot, ring, owner.0, owner.1).unwrap(); // refill
+    });
+    let (index, source) = got.expect("the refilled buffer");
+    assert_eq!(index, owner.0);
+    assert!(matches!(source, Source::Owner(Version(1))));
+    give_index(&hot, ring, index, source).unwrap();
+    assert_eq!(hot.len(), 1);
+}
+
 /// A return that reaches a slot after the get's last look at it leaves the
 /// pool empty at the instant of the second take: reporting empty is then
 /// true, and a later get finds the buffer.

@@ -105,8 +105,8 @@ impl From<MemError> for PoolError {
 /// ```
 pub struct RuntimePool<T> {
     ring: Box<Ring<[Slot]>>,
-    /// The free index returned last (see the `hot` module); in the pool
-    /// itself, beside the ring's pointer.
+    /// The hot slots, which keep the free index returned last (see the
+    /// `hot` module); in the pool itself, beside the ring's pointer.
     hot: CachePadded<HotSlot>,
     /// `capacity` items of `T`, back to back; never dereferenced as a whole
     /// (guards hold `&mut` into it).
@@ -448,7 +448,7 @@ impl<T> Drop for RuntimePool<T> {
     /// unmapped.
     fn drop(&mut self) {
         if std::mem::needs_drop::<T>() {
-            while let Some((position, _)) = hot::take_index(&self.hot, &self.ring) {
+            while let Some(position) = hot::take_bare_index(&self.hot, &self.ring) {
                 // SAFETY: taken, so initialised and owned by nobody else.
                 unsafe { self.item(position).as_ptr().drop_in_place() };
             }
