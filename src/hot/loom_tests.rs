@@ -78,6 +78,20 @@ impl<const N: usize> Pool<N> {
             .expect("return of a held index overflowed");
     }
 
+    /// `rounds` gets, each returned at once (stamps from `stamp` on).
+    fn cycle(&self, rounds: usize, stamp: usize) {
+        for round in 0..rounds {
+            let held = self.take(stamp + round);
+            self.give(held);
+        }
+    }
+
+    /// A thread that runs [`cycle`](Self::cycle).
+    fn spawn_cycles(pool: &Arc<Self>, rounds: usize, stamp: usize) -> thread::JoinHandle<()> {
+        let pool = pool.clone();
+        thread::spawn(move || pool.cycle(rounds, stamp))
+    }
+
     /// A thread that takes one buffer, if any is free, and checks that it
     /// sees the sender's write (see [`send`](Self::send)).
     fn spawn_receiver(pool: &Arc<Self>) -> thread::JoinHandle<()> {
@@ -119,19 +133,8 @@ impl<const N: usize> Pool<N> {
 fn two_threads_never_miss_a_free_buffer() {
     model("hot: two_threads_never_miss_a_free_buffer", || {
         let pool = Pool::<2>::full();
-        let other = {
-            let pool = pool.clone();
-            thread::spawn(move || {
-                for round in 0..2 {
-                    let held = pool.take(100 + round);
-                    pool.give(held);
-                }
-            })
-        };
-        for round in 0..2 {
-            let held = pool.take(200 + round);
-            pool.give(held);
-        }
+        let other = Pool::spawn_cycles(&pool, 2, 100);
+        pool.cycle(2, 200);
         other.join().unwrap();
         pool.assert_conserved();
     });
@@ -243,10 +246,7 @@ fn an_owner_returning_from_another_thread_keeps_ownership() {
                 let pool = pool.clone();
                 thread::spawn(move || pool.give(owned))
             };
-            for round in 0..2 {
-                let held = pool.take(200 + round);
-                pool.give(held);
-            }
+            pool.cycle(2, 200);
             returner.join().unwrap();
             pool.assert_conserved();
         },
@@ -261,15 +261,7 @@ fn an_owner_returning_from_another_thread_keeps_ownership() {
 fn an_owner_releasing_the_slot_races_other_gets() {
     model("hot: an_owner_releasing_the_slot_races_other_gets", || {
         let pool = Pool::<2>::full();
-        let other = {
-            let pool = pool.clone();
-            thread::spawn(move || {
-                for round in 0..2 {
-                    let held = pool.take(100 + round);
-                    pool.give(held);
-                }
-            })
-        };
+        let other = Pool::spawn_cycles(&pool, 2, 100);
         if let Some((index, source)) = pool.try_take(200) {
             let source = match source {
                 Source::Owner(version) => {

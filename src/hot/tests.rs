@@ -279,20 +279,23 @@ fn no_false_empty_when_the_owned_slot_refills_before_the_ring_drains() {
     assert_eq!(index_of(got), Some(owner.0), "false empty");
 }
 
-/// The race the version exists for, with the pool never empty. Between the
-/// get's two claims the owned slot is refilled (while the shared slot's
-/// buffer goes to another get) and claimed again (after a return filled the
-/// shared slot): both claims find the slot owned, but at different
-/// versions, so the get must look again and find the shared slot's buffer.
-#[test]
-fn no_false_empty_when_the_owned_slot_changes_hands_between_the_claims() {
-    let ring = Ring::<[Slot; 4]>::full();
+/// Stages the race the version exists for, with the pool never empty, and
+/// returns what the get under test found. Between the get's two claims the
+/// owned slot is refilled (while the shared slot's buffer goes to another
+/// get) and then, after a return filled the shared slot, taken by G4
+/// (`g4`, given the slot and the ring, says how). The get's claims find
+/// the slot owned, then owned at another version or free: either way the
+/// get must look again and find the shared slot's buffer, `t`.
+fn owned_slot_turns_over_between_the_claims(
+    g4: impl FnOnce(&HotSlot, &Ring<[Slot]>) -> Option<usize>,
+) -> (Ring<[Slot; 4]>, HotSlot, Option<(usize, Source)>) {
+    let pool = Ring::<[Slot; 4]>::full();
     let hot = HotSlot::new();
-    let owner = owned_by_a_holder(&ring, &hot); // index 0
-    let ring: &Ring<[Slot]> = &ring;
+    let owner = owned_by_a_holder(&pool, &hot); // index 0
+    let ring: &Ring<[Slot]> = &pool;
     let s = take_index(&hot, ring).unwrap(); // index 1
     let t = take_index(&hot, ring).unwrap(); // index 2; index 3 is free
-    let (mut g2, mut g3, mut g4) = (None, None, None);
+    let (mut g2, mut g3, mut g4) = (None, None, Some(g4));
     let got = take_index_between(&hot, ring, |step| match step {
         Next::Pop if g2.is_none() => {
             // `s` comes back to the shared slot while G2, past both slots,
@@ -307,56 +310,42 @@ fn no_false_empty_when_the_owned_slot_changes_hands_between_the_claims() {
                 give_index(&hot, ring, owner.0, owner.1).unwrap();
             });
         }
-        Next::Reclaim if g4.is_none() => {
-            // `t` comes back to the shared slot, then G4 claims the owned
-            // slot's buffer: the slot is owned again, one version on.
-            give_index(&hot, ring, t.0, t.1).unwrap();
-            g4 = take_index(&hot, ring);
+        Next::Reclaim => {
+            if let Some(g4) = g4.take() {
+                // `t` comes back to the shared slot, then G4 takes the
+                // owned slot's buffer.
+                give_index(&hot, ring, t.0, t.1).unwrap();
+                assert_eq!(g4(&hot, ring), Some(owner.0));
+            }
         }
         _ => {}
     });
     assert_eq!(index_of(g2), Some(3));
     assert_eq!(index_of(g3), Some(s.0));
-    assert_eq!(index_of(g4), Some(owner.0));
     assert_eq!(index_of(got), Some(t.0), "false empty");
+    (pool, hot, got)
 }
 
-/// As above, but G4 takes the owned slot's buffer bare (a cache's refill),
-/// which leaves the slot free: the get's second claim finds it free, so the
-/// get owns it now and must look again, and give it back at the end.
+/// G4 is a get: the slot is owned again, one version on.
+#[test]
+fn no_false_empty_when_the_owned_slot_changes_hands_between_the_claims() {
+    let (_, _, got) = owned_slot_turns_over_between_the_claims(|hot, ring| {
+        index_of(take_index(hot, ring)) // G4 owns the slot now
+    });
+    assert!(matches!(got, Some((_, Source::Hot))));
+}
+
+/// G4 takes bare (a cache's refill), which leaves the slot free: the get's
+/// second claim finds it free, so the get owns it now, and its return
+/// refills it.
 #[test]
 fn no_false_empty_when_the_owned_slot_is_freed_between_the_claims() {
-    let ring = Ring::<[Slot; 4]>::full();
-    let hot = HotSlot::new();
-    let owner = owned_by_a_holder(&ring, &hot); // index 0
-    let ring: &Ring<[Slot]> = &ring;
-    let s = take_index(&hot, ring).unwrap(); // index 1
-    let t = take_index(&hot, ring).unwrap(); // index 2; index 3 is free
-    let (mut g2, mut g3, mut g4) = (None, None, None);
-    let got = take_index_between(&hot, ring, |step| match step {
-        Next::Pop if g2.is_none() => {
-            g2 = take_index_with(&hot, ring, Next::Pop, || {
-                give_index(&hot, ring, s.0, s.1).unwrap();
-            });
-        }
-        Next::SecondTake if g3.is_none() => {
-            g3 = take_index_with(&hot, ring, Next::Take, || {
-                give_index(&hot, ring, owner.0, owner.1).unwrap();
-            });
-        }
-        Next::Reclaim if g4.is_none() => {
-            give_index(&hot, ring, t.0, t.1).unwrap();
-            g4 = take_bare_index(&hot, ring); // the owned slot is free now
-        }
-        _ => {}
-    });
-    assert_eq!(index_of(g3), Some(s.0));
-    assert_eq!(g4, Some(owner.0));
-    let (index, source) = got.expect("false empty");
-    assert_eq!(index, t.0);
-    assert!(matches!(source, Source::Owner(_)), "the get owns the slot");
-    give_index(&hot, ring, index, source).unwrap();
-    assert_eq!(hot.claim(), Claim::Index(t.0, Version(3)), "refilled");
+    let (ring, hot, got) = owned_slot_turns_over_between_the_claims(take_bare_index);
+    let Some((index, source @ Source::Owner(_))) = got else {
+        panic!("the get does not own the slot: {got:?}");
+    };
+    give_index(&hot, &ring, index, source).unwrap();
+    assert_eq!(hot.claim(), Claim::Index(index, Version(3)), "refilled");
 }
 
 /// The owner gives the owned slot up (its guard taken apart by `into_raw`)
