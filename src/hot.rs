@@ -54,7 +54,11 @@
 //! * **Claim** ([`HotSlot::claim`]): `fetch_or(OWNED)`, which sets the state
 //!   to `OWNED` and keeps the version. If the state was an index, the
 //!   claimant gets the index and the ownership; if `FREE`, the ownership
-//!   alone; if `OWNED`, nothing, and nothing changed.
+//!   alone; if `OWNED`, nothing, and nothing changed. A get's first claim
+//!   ([`HotSlot::claim_unless_owned`]) reads the word, does nothing if it
+//!   shows `OWNED`, and else writes the same change by CAS from the word
+//!   it read, so that the index comes from that read (see *Why the first
+//!   claim reads*).
 //! * **Refill** and **release** (the owner only): one plain store of the
 //!   next version and `index + 1`, or `FREE`. Every end of an ownership
 //!   thus moves the version on.
@@ -64,9 +68,9 @@
 //!   development VM a read right after a locked instruction on the same
 //!   word waits for it (a read and a CAS for the take: 21 ns a pair in a
 //!   loop; a swap: 14-16 ns).
-//! * **Get** ([`take_index`]): unless a plain load shows the owned slot
-//!   owned (which costs nothing after a refill by this core, and spares
-//!   other cores a write to its line), claim it; then take from the shared
+//! * **Get** ([`take_index`]): claim the owned slot unless a plain load
+//!   shows it owned (which costs nothing after a refill by this core, and
+//!   spares other cores a write to its line); then take from the shared
 //!   slot; then pop the ring. A get that owns the owned slot but found it
 //!   empty keeps the ownership, and the index it takes elsewhere goes to
 //!   the owned slot on its return.
@@ -88,16 +92,43 @@
 //! and the get looks again.
 //!
 //! No ABA problem can arise on the ownership: a claim and a take need no
-//! expected value, an offer only succeeds on an empty slot, where putting
-//! the index is right whatever happened before, and a refill or release is
+//! expected value; the first claim's CAS succeeds only on the word the slot
+//! holds now, and then does to it exactly what a `fetch_or` would, whatever
+//! happened before; an offer only succeeds on an empty slot, where putting
+//! the index is right whatever happened before; and a refill or release is
 //! written by the only thread allowed to. (The empty check's comparison of
 //! versions is the one place a wrap matters; see *Bound*.) Claim, take and
 //! offer are wait-free where `fetch_or`, swap and CAS are single
 //! instructions (x86-64; AArch64 with LSE; RISC-V's `amoor` and `amoswap`,
 //! but not its CAS, an LR/SC loop without the Zacas extension); on
 //! load-linked/store-conditional targets (thumbv7em, AArch64 without LSE)
-//! they are retry loops, lock-free. Only the empty check loops, each time
-//! because another operation completed.
+//! they are retry loops, lock-free. The first claim is a CAS loop
+//! everywhere (as `fetch_or` is on x86 when its result is used): it tries
+//! again only after a CAS that found the word changed since its read,
+//! i.e. after another claim or an owner's store completed, or spuriously
+//! on LL/SC targets; lock-free. Only that loop and the empty check loop,
+//! each time because another operation completed.
+//!
+//! # Why the first claim reads
+//!
+//! With `fetch_or`, the index is in the locked instruction's result, so the
+//! buffer's address, the one-byte write a caller makes and the word of the
+//! later refill all wait for that instruction to complete. Claimed by CAS
+//! from the word a load just read, they are computed from the load while
+//! the instruction runs. In `cargo bench` on the 2-core development VM
+//! (three runs alternating with the `fetch_or` form, one binary each):
+//! one thread 10.7-12.1 ns a pair against 13.2-14.1, filling 4 KiB
+//! 40.6-45.9 ns against 44.5-57.3. The cost is under contention: 2
+//! threads 45.2-53.2 ns a pair against 35.0-41.1, 4 threads 40.2-41.7
+//! against 35.0-37.5. The early address lets a get whose CAS fails (the
+//! other core claimed first) reach for the line of the buffer that the
+//! winner is writing; with the index taken from the CAS's result instead
+//! (address from the instruction, refill word from the load) 2 and 4
+//! threads took 32.0-41.8 ns and 31.7-39.3, as before, and one thread
+//! 13.4-15.0, so the gain and the cost are the same early address. The
+//! one-thread path is the common one (threads sharing one pool that hard
+//! are better served by a [`LocalCache`](crate::LocalCache) each), so the
+//! first claim reads.
 //!
 //! # Invariants
 //!
@@ -121,8 +152,11 @@
 //!   take's swap are `Acquire` and read that value (a read-modify-write
 //!   reads the newest value), so the new holder sees those writes. A
 //!   release publishes nothing (an empty slot carries no buffer):
-//!   `Relaxed`. So is an offer's failed CAS, which moves nothing, and the
-//!   plain load before a claim, which only decides whether to claim.
+//!   `Relaxed`. So is an offer's failed CAS, which moves nothing. The
+//!   first claim's CAS is `Acquire` when it succeeds: it then read (as a
+//!   read-modify-write, the newest value) the word its index comes from,
+//!   so it synchronises with the refill that wrote it. Its load and a
+//!   failed CAS are `Relaxed`: they only decide whether to try the CAS.
 //! * The empty check is five read-modify-writes (three when the get owns
 //!   the owned slot already), each reading its word's newest value: the
 //!   pop's confirmation of the ring's slot at `head`, the claim, the second
@@ -233,6 +267,22 @@ enum Claim {
     Owned(Version),
 }
 
+impl Claim {
+    /// What a claim that found the owned slot's word `word` found.
+    #[inline(always)]
+    fn of(word: Word) -> Self {
+        // Below `VERSIONS`; the cast is a no-op where `Word` is `u32`.
+        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
+        let version = Version((word >> STATE_BITS) as u32);
+        match word & OWNED {
+            OWNED => Self::Owned(version),
+            FREE => Self::Free(version),
+            // The state is `index + 1` of an index below the capacity.
+            stored => Self::Index((stored - 1) as usize, version),
+        }
+    }
+}
+
 impl HotSlot {
     /// Both slots free and empty (all zero bytes).
     #[cfg(not(loom))]
@@ -253,24 +303,44 @@ impl HotSlot {
     }
 
     /// Sets the owned slot's state to [`OWNED`] and says what it was. One
-    /// `fetch_or`, which keeps the version.
+    /// `fetch_or`, which keeps the version: a read-modify-write even where
+    /// it finds the slot owned, as the empty check needs.
     #[inline]
     fn claim(&self) -> Claim {
-        let word = self.owned.fetch_or(OWNED, Ordering::Acquire);
-        // Below `VERSIONS`; the cast is a no-op where `Word` is `u32`.
-        #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
-        let version = Version((word >> STATE_BITS) as u32);
-        match word & OWNED {
-            OWNED => Claim::Owned(version),
-            FREE => Claim::Free(version),
-            // The state is `index + 1` of an index below the capacity.
-            stored => Claim::Index((stored - 1) as usize, version),
-        }
+        Claim::of(self.owned.fetch_or(OWNED, Ordering::Acquire))
     }
 
-    /// Whether somebody owns the owned slot (a snapshot, to skip a claim
-    /// that would find nothing).
+    /// The get's first claim: as [`claim`](Self::claim), unless a plain
+    /// load finds the slot owned, and then `None` and no write (which costs
+    /// nothing after a refill by this core, and spares other cores a write
+    /// to the slot's line).
+    ///
+    /// It claims by CAS from the word that load read, so that what it
+    /// returns comes from the load, not from the locked instruction: the
+    /// index, the buffer's address and the word of the later refill are
+    /// then computed while that instruction runs, instead of after it. The
+    /// instruction is the same (`fetch_or`, whose result is used, is a
+    /// `lock cmpxchg` loop on x86 too). A failed CAS read a newer word and
+    /// goes on with it.
     #[inline]
+    fn claim_unless_owned(&self) -> Option<Claim> {
+        let mut word = self.owned.load(Ordering::Relaxed);
+        while word & OWNED != OWNED {
+            match self.owned.compare_exchange_weak(
+                word,
+                word | OWNED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(Claim::of(word)),
+                Err(now) => word = now,
+            }
+        }
+        None
+    }
+
+    /// Whether somebody owns the owned slot (a snapshot).
+    #[cfg(test)]
     fn looks_owned(&self) -> bool {
         self.owned.load(Ordering::Relaxed) & OWNED == OWNED
     }
@@ -408,12 +478,10 @@ fn take_index_between(
     // `Some(version)` once this get owns the (empty) owned slot: whatever
     // index it takes then refills that slot on its return.
     let mut owner = None;
-    if !hot.looks_owned() {
-        match hot.claim() {
-            Claim::Index(index, version) => return Some((index, Source::Owner(version))),
-            Claim::Free(version) => owner = Some(version),
-            Claim::Owned(_) => {}
-        }
+    match hot.claim_unless_owned() {
+        Some(Claim::Index(index, version)) => return Some((index, Source::Owner(version))),
+        Some(Claim::Free(version)) => owner = Some(version),
+        Some(Claim::Owned(_)) | None => {}
     }
     between(Next::Take);
     if let Some(index) = hot.take_shared() {

@@ -73,6 +73,26 @@ fn a_refill_moves_the_version_on_and_the_next_claim_takes_the_index() {
     assert_eq!(hot.claim(), Claim::Index(6, Version(2)));
 }
 
+/// The get's first claim finds what `claim` finds, with the same effect,
+/// except on an owned slot, which it leaves alone.
+#[test]
+fn the_first_claim_claims_as_a_claim_does_but_skips_an_owned_slot() {
+    let hot = HotSlot::new();
+    assert_eq!(hot.claim_unless_owned(), Some(Claim::Free(Version(0))));
+    assert_eq!(owned_word(&hot), Version(0).word(OWNED));
+    assert_eq!(hot.claim_unless_owned(), None, "owned: nothing to claim");
+    assert_eq!(owned_word(&hot), Version(0).word(OWNED));
+    hot.refill(7, Version(0));
+    assert_eq!(hot.claim_unless_owned(), Some(Claim::Index(7, Version(1))));
+    assert_eq!(owned_word(&hot), Version(1).word(OWNED));
+    let largest = crate::ring::MAX_CAPACITY - 1;
+    let last = Version(VERSIONS - 1);
+    hot.owned
+        .store(last.word(largest as Word + 1), Ordering::Relaxed);
+    assert_eq!(hot.claim_unless_owned(), Some(Claim::Index(largest, last)));
+    assert_eq!(owned_word(&hot), last.word(OWNED));
+}
+
 /// The version keeps within what a guard's ticket stores (31 bits) and
 /// wraps to 0 there, and every version round-trips through the word.
 #[test]
