@@ -321,7 +321,8 @@ impl HotSlot {
     /// then computed while that instruction runs, instead of after it. The
     /// instruction is the same (`fetch_or`, whose result is used, is a
     /// `lock cmpxchg` loop on x86 too). A failed CAS read a newer word and
-    /// goes on with it.
+    /// goes on with it. The module docs (*Why the first claim reads*) give
+    /// what this gains on one thread and costs under contention.
     #[inline]
     fn claim_unless_owned(&self) -> Option<Claim> {
         let mut word = self.owned.load(Ordering::Relaxed);
