@@ -106,8 +106,8 @@
 //! everywhere (as `fetch_or` is on x86 when its result is used): it tries
 //! again only after a CAS that found the word changed since its read,
 //! i.e. after another claim or an owner's store completed, or spuriously
-//! on LL/SC targets; lock-free. Only that loop and the empty check loop,
-//! each time because another operation completed.
+//! on LL/SC targets; lock-free. Otherwise only the empty check loops, each
+//! time because another operation completed.
 //!
 //! # Why the first claim reads
 //!
@@ -313,7 +313,7 @@ impl HotSlot {
     /// The get's first claim: as [`claim`](Self::claim), unless a plain
     /// load finds the slot owned, and then `None` and no write (which costs
     /// nothing after a refill by this core, and spares other cores a write
-    /// to the slot's line).
+    /// to the slot's line). So it never returns [`Claim::Owned`].
     ///
     /// It claims by CAS from the word that load read, so that what it
     /// returns comes from the load, not from the locked instruction: the
