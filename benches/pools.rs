@@ -11,7 +11,8 @@
 //! * `burst_32`: take 32 buffers (one byte each), then return all 32;
 //! * `bulk_32`: the same through iobuf's bulk calls (iobuf only);
 //! * `hand_off`: one thread takes buffers and passes them through a bounded
-//!   queue to another thread, which returns them;
+//!   queue to another thread, which returns them (every peer whose buffers
+//!   may cross threads: all but `iobuf_cached` and `go_reference`);
 //! * `fill_4KiB`, `fill_64KiB`: take a buffer, write every byte, return it
 //!   (pools of 256 × 4 KiB and 64 × 64 KiB).
 //!
@@ -25,9 +26,20 @@
 //! cache in a `thread_local!` and looks it up on every get and return
 //! (`peers/cached.rs`).
 //!
+//! The other peers: crossbeam's `ArrayQueue<u32>` and a `Mutex<Vec<u32>>`
+//! as free lists of a heap arena (`peers/free_list.rs`); heapless
+//! `box_pool!`, atomic-pool and async-pool, static singletons
+//! (`peers/static_pools.rs`; async-pool through its non-async
+//! `Box::new`); and two allocators through `GlobalAlloc`, `system_alloc`
+//! (`std::alloc::System`) and `mimalloc` (64-bit hosts only), which never
+//! report empty (`peers/allocators.rs`).
+//!
 //! `go_reference` is the Go original's ring transliterated: REFERENCE ONLY,
 //! single-thread groups only, because it is broken under contention (ABA;
 //! see `peers/go_reference.rs`).
+//!
+//! `benches/run.sh` runs this benchmark once and the `hand_off` group twice
+//! more, keeping each run's `hand_off` medians for the report.
 
 // `criterion_group!`, `box_pool!` and `pool!` define public items without docs.
 #![allow(missing_docs)]
@@ -45,10 +57,11 @@ use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterio
 use crossbeam_queue::ArrayQueue;
 use iobuf::{HugePool, MediumPool, SmallPool};
 
+use peers::allocators::AllocatorPeer;
 use peers::cached::{CachedIobuf, PerThread, ThreadCache};
 use peers::free_list::{CrossbeamPool, MutexPool};
 use peers::go_reference::GoReferencePool;
-use peers::static_pools::{AtomicPoolPeer, HeaplessPeer};
+use peers::static_pools::{ASYNC_POOL_WAKERS, AsyncPoolPeer, AtomicPoolPeer, HeaplessPeer};
 use peers::{LocalPeer, Peer, SharedPool};
 
 /// Buffers in the 1 KiB pools.
@@ -103,14 +116,15 @@ static GO_REFERENCE_MEDIUM: LazyLock<GoReferencePool<MEDIUM>> =
 static GO_REFERENCE_HUGE: LazyLock<GoReferencePool<HUGE>> =
     LazyLock::new(|| GoReferencePool::new(HUGE_COUNT as u64));
 
-/// The pool types that heapless' `box_pool!` and atomic-pool's `pool!`
-/// define (each a singleton over its own storage).
+/// The pool types that heapless' `box_pool!`, atomic-pool's `pool!` and
+/// async-pool's `pool!` define (each a singleton over its own storage).
 mod singletons {
-    // atomic-pool's `pool!` computes its bitmap length as `(N + 31) / 32`.
+    // atomic-pool's and async-pool's `pool!` compute their bitmap lengths as
+    // `(N + 31) / 32`.
     #![allow(clippy::manual_div_ceil)]
 
     use super::peers::RawBuffer;
-    use super::{HUGE, HUGE_COUNT, MEDIUM, MEDIUM_COUNT, SMALL, SMALL_COUNT};
+    use super::{ASYNC_POOL_WAKERS, HUGE, HUGE_COUNT, MEDIUM, MEDIUM_COUNT, SMALL, SMALL_COUNT};
 
     heapless::box_pool!(HeaplessSmall: RawBuffer<SMALL>);
     heapless::box_pool!(HeaplessMedium: RawBuffer<MEDIUM>);
@@ -119,10 +133,15 @@ mod singletons {
     atomic_pool::pool!(pub AtomicSmall: [RawBuffer<SMALL>; SMALL_COUNT]);
     atomic_pool::pool!(pub AtomicMedium: [RawBuffer<MEDIUM>; MEDIUM_COUNT]);
     atomic_pool::pool!(pub AtomicHuge: [RawBuffer<HUGE>; HUGE_COUNT]);
+
+    async_pool::pool!(pub AsyncSmall: [RawBuffer<SMALL>; SMALL_COUNT], ASYNC_POOL_WAKERS);
+    async_pool::pool!(pub AsyncMedium: [RawBuffer<MEDIUM>; MEDIUM_COUNT], ASYNC_POOL_WAKERS);
+    async_pool::pool!(pub AsyncHuge: [RawBuffer<HUGE>; HUGE_COUNT], ASYNC_POOL_WAKERS);
 }
 
 use singletons::{
-    AtomicHuge, AtomicMedium, AtomicSmall, HeaplessHuge, HeaplessMedium, HeaplessSmall,
+    AsyncHuge, AsyncMedium, AsyncSmall, AtomicHuge, AtomicMedium, AtomicSmall, HeaplessHuge,
+    HeaplessMedium, HeaplessSmall,
 };
 
 static HEAPLESS_SMALL: LazyLock<HeaplessPeer<HeaplessSmall, SMALL>> =
@@ -135,6 +154,23 @@ static HEAPLESS_HUGE: LazyLock<HeaplessPeer<HeaplessHuge, HUGE>> =
 static ATOMIC_POOL_SMALL: AtomicPoolPeer<AtomicSmall, SMALL> = AtomicPoolPeer::new();
 static ATOMIC_POOL_MEDIUM: AtomicPoolPeer<AtomicMedium, MEDIUM> = AtomicPoolPeer::new();
 static ATOMIC_POOL_HUGE: AtomicPoolPeer<AtomicHuge, HUGE> = AtomicPoolPeer::new();
+
+static ASYNC_POOL_SMALL: AsyncPoolPeer<AsyncSmall, SMALL> = AsyncPoolPeer::new();
+static ASYNC_POOL_MEDIUM: AsyncPoolPeer<AsyncMedium, MEDIUM> = AsyncPoolPeer::new();
+static ASYNC_POOL_HUGE: AsyncPoolPeer<AsyncHuge, HUGE> = AsyncPoolPeer::new();
+
+// Allocators: never empty, so the pool sizes above do not apply.
+static SYSTEM_SMALL: AllocatorPeer<std::alloc::System, SMALL> = AllocatorPeer(std::alloc::System);
+static SYSTEM_MEDIUM: AllocatorPeer<std::alloc::System, MEDIUM> = AllocatorPeer(std::alloc::System);
+static SYSTEM_HUGE: AllocatorPeer<std::alloc::System, HUGE> = AllocatorPeer(std::alloc::System);
+
+#[cfg(target_pointer_width = "64")]
+static MIMALLOC_SMALL: AllocatorPeer<mimalloc::MiMalloc, SMALL> = AllocatorPeer(mimalloc::MiMalloc);
+#[cfg(target_pointer_width = "64")]
+static MIMALLOC_MEDIUM: AllocatorPeer<mimalloc::MiMalloc, MEDIUM> =
+    AllocatorPeer(mimalloc::MiMalloc);
+#[cfg(target_pointer_width = "64")]
+static MIMALLOC_HUGE: AllocatorPeer<mimalloc::MiMalloc, HUGE> = AllocatorPeer(mimalloc::MiMalloc);
 
 /// A workload, run once per peer inside one criterion group.
 trait Workload {
@@ -163,7 +199,11 @@ fn small_peers(c: &mut Criterion, name: &str, threads: Threads, workload: &mut i
     workload.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_SMALL);
     workload.run(&mut group, "heapless_box_pool", &*HEAPLESS_SMALL);
     workload.run(&mut group, "atomic_pool", &ATOMIC_POOL_SMALL);
+    workload.run(&mut group, "async_pool", &ASYNC_POOL_SMALL);
     workload.run(&mut group, "mutex_vec", &*MUTEX_SMALL);
+    workload.run(&mut group, "system_alloc", &SYSTEM_SMALL);
+    #[cfg(target_pointer_width = "64")]
+    workload.run(&mut group, "mimalloc", &MIMALLOC_SMALL);
     if threads == Threads::One {
         workload.run(&mut group, "go_reference", &*GO_REFERENCE_SMALL);
     }
@@ -211,7 +251,10 @@ static MISSES: AtomicU64 = AtomicU64::new(0);
 fn report_misses(group: &str, peer: &str) {
     let pairs = PAIRS.swap(0, Relaxed);
     let misses = MISSES.swap(0, Relaxed);
-    eprintln!("{group}/{peer}: {misses} spurious empty results in {pairs} pairs");
+    // No pairs: a filter on the command line skipped this benchmark.
+    if pairs > 0 {
+        eprintln!("{group}/{peer}: {misses} spurious empty results in {pairs} pairs");
+    }
 }
 
 struct Single;
@@ -449,7 +492,11 @@ fn hand_off(c: &mut Criterion) {
     hand_off_peer(&mut group, "crossbeam_array_queue", &*CROSSBEAM_SMALL);
     hand_off_peer(&mut group, "heapless_box_pool", &*HEAPLESS_SMALL);
     hand_off_peer(&mut group, "atomic_pool", &ATOMIC_POOL_SMALL);
+    hand_off_peer(&mut group, "async_pool", &ASYNC_POOL_SMALL);
     hand_off_peer(&mut group, "mutex_vec", &*MUTEX_SMALL);
+    hand_off_peer(&mut group, "system_alloc", &SYSTEM_SMALL);
+    #[cfg(target_pointer_width = "64")]
+    hand_off_peer(&mut group, "mimalloc", &MIMALLOC_SMALL);
     group.finish();
 }
 
@@ -461,7 +508,11 @@ fn fill(c: &mut Criterion) {
     Fill.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_MEDIUM);
     Fill.run(&mut group, "heapless_box_pool", &*HEAPLESS_MEDIUM);
     Fill.run(&mut group, "atomic_pool", &ATOMIC_POOL_MEDIUM);
+    Fill.run(&mut group, "async_pool", &ASYNC_POOL_MEDIUM);
     Fill.run(&mut group, "mutex_vec", &*MUTEX_MEDIUM);
+    Fill.run(&mut group, "system_alloc", &SYSTEM_MEDIUM);
+    #[cfg(target_pointer_width = "64")]
+    Fill.run(&mut group, "mimalloc", &MIMALLOC_MEDIUM);
     Fill.run(&mut group, "go_reference", &*GO_REFERENCE_MEDIUM);
     group.finish();
 
@@ -472,7 +523,11 @@ fn fill(c: &mut Criterion) {
     Fill.run(&mut group, "crossbeam_array_queue", &*CROSSBEAM_HUGE);
     Fill.run(&mut group, "heapless_box_pool", &*HEAPLESS_HUGE);
     Fill.run(&mut group, "atomic_pool", &ATOMIC_POOL_HUGE);
+    Fill.run(&mut group, "async_pool", &ASYNC_POOL_HUGE);
     Fill.run(&mut group, "mutex_vec", &*MUTEX_HUGE);
+    Fill.run(&mut group, "system_alloc", &SYSTEM_HUGE);
+    #[cfg(target_pointer_width = "64")]
+    Fill.run(&mut group, "mimalloc", &MIMALLOC_HUGE);
     Fill.run(&mut group, "go_reference", &*GO_REFERENCE_HUGE);
     group.finish();
 }

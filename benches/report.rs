@@ -11,9 +11,25 @@
 //! * `docs/bench-throughput.svg`: total throughput (million get+return pairs
 //!   per second) against the number of threads sharing one pool, one line
 //!   per peer;
-//! * `docs/bench-results.md` (also printed to stdout): ns per pair for every
-//!   group, each peer's time divided by `iobuf`'s (and `iobuf_cached`'s),
-//!   and the bytes each pool takes for 1024 × 1 KiB buffers.
+//! * `docs/bench-results.md` (also printed to stdout): the goals (below),
+//!   ns per pair for every group, each peer's time divided by `iobuf`'s (and
+//!   `iobuf_cached`'s), and the bytes each pool takes for 1024 × 1 KiB
+//!   buffers.
+//!
+//! The goals table compares medians of the same results, one row per goal
+//! ([`GOALS`], and `fill_4KiB`'s fastest peer): the measured ratio, the
+//! limit, met or not met. Nothing in it is copied by hand.
+//!
+//! `hand_off` is the noisiest group, so its goals take the median of several
+//! runs: `benches/run.sh` runs the whole benchmark once and `hand_off` twice
+//! more, copying each run's `hand_off/<peer>/new/estimates.json` (criterion
+//! overwrites it) to `hand_off-runs/run-<k>/<peer>/` in the criterion
+//! directory. The report then shows each `hand_off` peer's median over the
+//! runs it finds (and every run's figure), and the goals divide those
+//! medians. It uses the saved runs only while the last of them is what
+//! criterion holds now (a later `cargo bench --bench pools` replaces that);
+//! otherwise, or without saved runs, the `hand_off` figures are criterion's
+//! current ones, from one run, and the report says so.
 //!
 //! Positional arguments, both optional: the criterion directory (default
 //! `$CARGO_TARGET_DIR/criterion`, else `target/criterion` in this crate) and
@@ -62,18 +78,143 @@ const PEERS: &[(&str, &str)] = &[
     ("crossbeam_array_queue", "#1f77b4"),
     ("heapless_box_pool", "#2ca02c"),
     ("atomic_pool", "#9467bd"),
+    ("async_pool", "#8c564b"),
     ("mutex_vec", "#7f7f7f"),
+    ("system_alloc", "#17becf"),
+    ("mimalloc", "#bcbd22"),
     ("go_reference", "#000000"),
 ];
 
 /// Colours of peers missing from [`PEERS`].
-const SPARE_COLOURS: &[&str] = &["#8c564b", "#17becf", "#bcbd22"];
+const SPARE_COLOURS: &[&str] = &["#aec7e8", "#98df8a", "#ff9896"];
 
 /// The Go original's ring: single-thread groups only, reference only.
 const REFERENCE: &str = "go_reference";
 
 /// The peers the ratio columns divide by.
 const BASELINES: &[&str] = &["iobuf", "iobuf_cached"];
+
+/// The group whose figures may be medians of several runs.
+const MULTI_RUN_GROUP: &str = "hand_off";
+
+/// Where `benches/run.sh` keeps each run's `hand_off` results, in the
+/// criterion directory: `run-<k>/<peer>/estimates.json`.
+const RUNS_DIR: &str = "hand_off-runs";
+
+/// Runs the `hand_off` goals ask for.
+const WANTED_RUNS: usize = 3;
+
+/// A goal: `peer`'s time in `group` at most `limit` × `base`'s time in
+/// `base_group` (per buffer, where an iteration moves several).
+struct Goal {
+    group: &'static str,
+    peer: &'static str,
+    base_group: &'static str,
+    base: &'static str,
+    limit: f64,
+    /// The goal as the table states it.
+    text: &'static str,
+    /// Whether the goal speaks of speed (`1 / ratio`, shown as "N× faster").
+    speed: bool,
+}
+
+/// The goals whose measure is one time ratio (issue #14).
+const GOALS: &[Goal] = &[
+    Goal {
+        group: "hand_off",
+        peer: "iobuf",
+        base_group: "hand_off",
+        base: "crossbeam_array_queue",
+        limit: 1.0,
+        text: "`hand_off`: `iobuf` ≤ 1.0× `crossbeam_array_queue`'s time",
+        speed: false,
+    },
+    Goal {
+        group: "hand_off",
+        peer: "iobuf_tls",
+        base_group: "hand_off",
+        base: "crossbeam_array_queue",
+        limit: 0.8,
+        text: "`hand_off`: `iobuf_tls` ≤ 0.8× `crossbeam_array_queue`'s time",
+        speed: false,
+    },
+    Goal {
+        group: "burst_32",
+        peer: "iobuf",
+        base_group: "burst_32",
+        base: "atomic_pool",
+        limit: 1.0,
+        text: "`burst_32`: `iobuf` ≤ 1.0× `atomic_pool`'s time",
+        speed: false,
+    },
+    Goal {
+        group: "bulk_32",
+        peer: "iobuf",
+        base_group: "burst_32",
+        base: "crossbeam_array_queue",
+        limit: 0.25,
+        text: "`bulk_32/iobuf` (the shared ring's bulk calls) ≤ 0.25× \
+               `burst_32/crossbeam_array_queue`'s time per buffer",
+        speed: false,
+    },
+    Goal {
+        group: "single",
+        peer: "iobuf",
+        base_group: "single",
+        base: "crossbeam_array_queue",
+        limit: 1.0,
+        text: "`single`: `iobuf` ≤ 1.0× `crossbeam_array_queue`'s time",
+        speed: false,
+    },
+    Goal {
+        group: "single",
+        peer: "iobuf",
+        base_group: "single",
+        base: "system_alloc",
+        limit: 1.0,
+        text: "`single`: `iobuf` ≤ 1.0× `system_alloc`'s time",
+        speed: false,
+    },
+    Goal {
+        group: "threads_2",
+        peer: "iobuf",
+        base_group: "threads_2",
+        base: "crossbeam_array_queue",
+        limit: 0.5,
+        text: "`threads_2`: `iobuf` ≥ 2× `crossbeam_array_queue`'s throughput (time ≤ 0.5×)",
+        speed: true,
+    },
+    Goal {
+        group: "threads_4",
+        peer: "iobuf",
+        base_group: "threads_4",
+        base: "crossbeam_array_queue",
+        limit: 0.5,
+        text: "`threads_4`: `iobuf` ≥ 2× `crossbeam_array_queue`'s throughput (time ≤ 0.5×)",
+        speed: true,
+    },
+    Goal {
+        group: "single",
+        peer: "iobuf_cached",
+        base_group: "single",
+        base: "mimalloc",
+        limit: 0.2,
+        text: "`single`: `iobuf_cached` ≥ 5× faster than `mimalloc` (time ≤ 0.2×)",
+        speed: true,
+    },
+    Goal {
+        group: "threads_2",
+        peer: "iobuf_cached",
+        base_group: "threads_2",
+        base: "mimalloc",
+        limit: 0.2,
+        text: "`threads_2`: `iobuf_cached` ≥ 5× faster than `mimalloc` (time ≤ 0.2×)",
+        speed: true,
+    },
+];
+
+/// The group whose goal is that an iobuf variant is the fastest peer.
+const FASTEST_GROUP: &str = "fill_4KiB";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -87,7 +228,8 @@ fn main() -> ExitCode {
         PathBuf::from,
     );
 
-    let (groups, notes) = load(&dir);
+    let (mut groups, mut notes) = load(&dir);
+    let runs = hand_off_runs(&dir, &mut groups, &mut notes);
     if groups.is_empty() {
         eprintln!(
             "report: no benchmark results in {}: run `cargo bench --bench pools` first",
@@ -100,7 +242,7 @@ fn main() -> ExitCode {
         };
     }
     let subtitle = subtitle();
-    let markdown = markdown(&groups, &notes, &subtitle);
+    let markdown = markdown(&groups, &notes, &subtitle, runs);
     let svg = svg(&groups, &subtitle);
     print!("{markdown}");
     eprintln!("report: read {}", dir.display());
@@ -146,8 +288,12 @@ fn write_outputs(stem: &Path, markdown: &str, svg: &str) -> std::io::Result<()> 
 /// One peer's median in one group.
 struct Measure {
     peer: String,
-    /// Nanoseconds per get+return pair.
+    /// Nanoseconds per get+return pair (the median of `runs` if there are
+    /// several).
     ns: f64,
+    /// Each saved run's ns per pair, oldest first (`hand_off` after
+    /// `benches/run.sh`); empty otherwise.
+    runs: Vec<f64>,
 }
 
 /// The results of one criterion group.
@@ -156,12 +302,19 @@ struct Group {
     /// Get+return pairs in one criterion iteration (its `Throughput`).
     pairs_per_iter: u64,
     measures: Vec<Measure>,
+    /// Runs behind each figure: 1, or the saved runs' count.
+    runs: usize,
 }
 
 impl Group {
+    /// The measure of `peer`, if it ran in this group.
+    fn measure(&self, peer: &str) -> Option<&Measure> {
+        self.measures.iter().find(|m| m.peer == peer)
+    }
+
     /// The time of `peer`, if it ran in this group.
     fn ns(&self, peer: &str) -> Option<f64> {
-        self.measures.iter().find(|m| m.peer == peer).map(|m| m.ns)
+        self.measure(peer).map(|m| m.ns)
     }
 }
 
@@ -169,7 +322,8 @@ impl Group {
 /// skipped.
 fn load(dir: &Path) -> (Vec<Group>, Vec<String>) {
     let mut notes = Vec::new();
-    let names = ordered(GROUPS.iter().copied(), subdirs(dir));
+    let found = subdirs(dir).into_iter().filter(|name| name != RUNS_DIR);
+    let names = ordered(GROUPS.iter().copied(), found.collect());
     let groups = names
         .into_iter()
         .filter_map(|name| load_group(dir, &name, &mut notes))
@@ -197,6 +351,7 @@ fn load_group(dir: &Path, name: &str, notes: &mut Vec<String>) -> Option<Group> 
                 measures.push(Measure {
                     peer,
                     ns: median / pairs as f64,
+                    runs: Vec::new(),
                 });
             }
             Err(why) => notes.push(format!("`{name}/{peer}` skipped: {why}")),
@@ -215,7 +370,71 @@ fn load_group(dir: &Path, name: &str, notes: &mut Vec<String>) -> Option<Group> 
         name: name.to_owned(),
         pairs_per_iter,
         measures,
+        runs: 1,
     })
+}
+
+/// Replaces the `hand_off` figures by each peer's median over the runs
+/// `benches/run.sh` saved, if the last of them is what criterion holds now;
+/// returns how many runs the figures come from (1 without saved runs, 0
+/// without `hand_off` results).
+fn hand_off_runs(dir: &Path, groups: &mut [Group], notes: &mut Vec<String>) -> usize {
+    let Some(group) = groups.iter_mut().find(|g| g.name == MULTI_RUN_GROUP) else {
+        return 0;
+    };
+    let saved = dir.join(RUNS_DIR);
+    let mut runs: Vec<(u32, PathBuf)> = subdirs(&saved)
+        .into_iter()
+        .filter_map(|name| {
+            let k = name.strip_prefix("run-")?.parse().ok()?;
+            Some((k, saved.join(name)))
+        })
+        .collect();
+    runs.sort();
+    let Some((_, last)) = runs.last() else {
+        return 1;
+    };
+    let estimates = |peer_dir: PathBuf| fs::read_to_string(peer_dir.join("estimates.json")).ok();
+    let current = |peer: &str| estimates(dir.join(MULTI_RUN_GROUP).join(peer).join("new"));
+    let fresh = group.measures.iter().all(|m| {
+        let now = current(&m.peer);
+        now.is_some() && now == estimates(last.join(&m.peer))
+    });
+    if !fresh {
+        notes.push(format!(
+            "`{RUNS_DIR}`: the saved runs are ignored, as the last one is not criterion's \
+             current `{MULTI_RUN_GROUP}` results (a later `cargo bench --bench pools` \
+             replaced them): `{MULTI_RUN_GROUP}` is from one run"
+        ));
+        return 1;
+    }
+    let pairs = group.pairs_per_iter as f64;
+    for m in &mut group.measures {
+        m.runs = runs
+            .iter()
+            .filter_map(|(_, run)| estimates(run.join(&m.peer)))
+            .filter_map(|text| number_after(&text, &["\"median\"", "\"point_estimate\""]))
+            .filter(|ns| ns.is_finite() && *ns > 0.0)
+            .map(|ns| ns / pairs)
+            .collect();
+        if let Some(median) = median(&m.runs) {
+            m.ns = median;
+        }
+    }
+    group.runs = runs.len();
+    runs.len()
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+    }
 }
 
 /// `known` names, then the other `found` ones (sorted).
@@ -328,7 +547,7 @@ fn today() -> Option<String> {
 // -------------------------------------------------------------- markdown --
 
 /// The whole markdown report.
-fn markdown(groups: &[Group], notes: &[String], subtitle: &str) -> String {
+fn markdown(groups: &[Group], notes: &[String], subtitle: &str, runs: usize) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark results\n");
     let _ = writeln!(
@@ -337,9 +556,10 @@ fn markdown(groups: &[Group], notes: &[String], subtitle: &str) -> String {
          pair (lower is better). `÷ iobuf` is the peer's time divided by iobuf's: above \
          1× means iobuf was faster (`÷ iobuf_cached` likewise). Bold: the fastest peer. \
          `{REFERENCE}` is the Go original's ring, reference only (single thread: it is not a correct concurrent \
-         pool).\n",
+         pool). `system_alloc` and `mimalloc` are allocators (`GlobalAlloc`), never empty.\n",
         escape(subtitle)
     );
+    goals_table(&mut md, groups, runs);
     for group in groups {
         group_table(&mut md, group);
     }
@@ -366,13 +586,25 @@ fn describe(group: &Group) -> String {
     let per_iter = group.pairs_per_iter;
     match name {
         "single" => "One thread takes a buffer, writes one byte, returns it.".to_owned(),
-        "hand_off" => "One thread takes buffers and passes them through a bounded queue to \
-                       another thread, which returns them."
-            .to_owned(),
-        "fill_4KiB" => "Take a buffer, write all 4 KiB, return it (256 × 4 KiB pools).".to_owned(),
-        "fill_64KiB" => {
-            "Take a buffer, write all 64 KiB, return it (64 × 64 KiB pools).".to_owned()
+        "hand_off" => {
+            let runs = match group.runs {
+                1 => " One run.".to_owned(),
+                n => format!(
+                    " Each figure is the median of {n} runs (`benches/run.sh`); `runs` lists \
+                     them, oldest first."
+                ),
+            };
+            format!(
+                "One thread takes buffers and passes them through a bounded queue to another \
+                 thread, which returns them.{runs}"
+            )
         }
+        "fill_4KiB" => "Take a buffer, write all 4 KiB, return it (256 × 4 KiB pools; the \
+                        allocators allocate 4 KiB)."
+            .to_owned(),
+        "fill_64KiB" => "Take a buffer, write all 64 KiB, return it (64 × 64 KiB pools; the \
+                         allocators allocate 64 KiB)."
+            .to_owned(),
         _ if per_iter > 1 => format!(
             "One iteration takes {per_iter} buffers, then returns them: ns per buffer is \
              criterion's time per iteration ÷ {per_iter}."
@@ -405,6 +637,10 @@ fn group_table(md: &mut String, group: &Group) {
         let _ = write!(md, " ÷ {baseline} |");
         rule.push_str("--:|");
     }
+    if group.runs > 1 {
+        let _ = write!(md, " runs ({unit}) |");
+        rule.push_str("--:|");
+    }
     let _ = writeln!(md, "\n{rule}");
     for m in &group.measures {
         let label = if m.peer == REFERENCE {
@@ -421,9 +657,167 @@ fn group_table(md: &mut String, group: &Group) {
         for (_, base) in &baselines {
             let _ = write!(md, " {:.2}× |", m.ns / base);
         }
+        if group.runs > 1 {
+            let each: Vec<String> = m.runs.iter().map(|&v| ns(v)).collect();
+            let _ = write!(md, " {} |", each.join(", "));
+        }
         md.push('\n');
     }
     md.push('\n');
+}
+
+// ----------------------------------------------------------------- goals --
+
+/// One row of the goals table.
+struct Verdict {
+    goal: String,
+    measured: String,
+    ratio: String,
+    met: Option<bool>,
+}
+
+/// The goals table: one row per goal, computed from `groups`; `runs` is
+/// how many runs the `hand_off` figures come from.
+fn goals_table(md: &mut String, groups: &[Group], runs: usize) {
+    let find = |name: &str| groups.iter().find(|g| g.name == name);
+    let mut rows: Vec<Verdict> = GOALS
+        .iter()
+        .map(|goal| ratio_goal(goal, find(goal.group), find(goal.base_group)))
+        .collect();
+    rows.push(fastest_goal(find(FASTEST_GROUP)));
+    let hand_off = match runs {
+        0 => "no `hand_off` results".to_owned(),
+        1 => format!(
+            "the `hand_off` figures are from **one run** (the goals ask for the median of \
+             {WANTED_RUNS} or more: `benches/run.sh`)"
+        ),
+        n if n < WANTED_RUNS => format!(
+            "the `hand_off` figures are medians of **{n} runs** (the goals ask for \
+             {WANTED_RUNS} or more: `benches/run.sh`)"
+        ),
+        n => format!("the `hand_off` figures are medians of {n} runs (`benches/run.sh`)"),
+    };
+    let _ = writeln!(
+        md,
+        "## Goals\n\nEach ratio is the peer's time ÷ the other peer's time, from the tables \
+         below (criterion medians; per buffer where an iteration moves several); {hand_off}. \
+         A goal is met when the ratio is at most its limit.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| goal | measured (ns) | ratio (limit) | |\n|:--|:--|--:|:--|"
+    );
+    for row in &rows {
+        let verdict = match row.met {
+            Some(true) => "met",
+            Some(false) => "**not met**",
+            None => "no result",
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {verdict} |",
+            row.goal, row.measured, row.ratio
+        );
+    }
+    md.push('\n');
+}
+
+/// A goal on the ratio of two peers' times.
+fn ratio_goal(goal: &Goal, group: Option<&Group>, base_group: Option<&Group>) -> Verdict {
+    let peer = group.and_then(|g| g.measure(goal.peer));
+    let base = base_group.and_then(|g| g.measure(goal.base));
+    let (Some(peer), Some(base)) = (peer, base) else {
+        let mut missing = Vec::new();
+        if peer.is_none() {
+            missing.push(format!("`{}/{}`", goal.group, goal.peer));
+        }
+        if base.is_none() {
+            missing.push(format!("`{}/{}`", goal.base_group, goal.base));
+        }
+        return Verdict {
+            goal: goal.text.to_owned(),
+            measured: format!("no result for {}", missing.join(", ")),
+            ratio: format!("— (≤ {:.2}×)", goal.limit),
+            met: None,
+        };
+    };
+    let ratio = peer.ns / base.ns;
+    let mut measured = format!("{} ÷ {}", ns(peer.ns), ns(base.ns));
+    if goal.speed {
+        let _ = write!(measured, "; {:.2}× faster", 1.0 / ratio);
+    }
+    // Both figures medians of the same runs: each run's ratio too.
+    let runs = group.map_or(1, |g| g.runs);
+    if runs > 1 && peer.runs.len() == runs && base.runs.len() == runs {
+        let each: Vec<String> = peer
+            .runs
+            .iter()
+            .zip(&base.runs)
+            .map(|(p, b)| format!("{:.2}×", p / b))
+            .collect();
+        let _ = write!(
+            measured,
+            "; medians of {runs} runs, whose own ratios were {}",
+            each.join(", ")
+        );
+    } else if goal.group == MULTI_RUN_GROUP && runs == 1 {
+        measured.push_str("; one run");
+    }
+    Verdict {
+        goal: goal.text.to_owned(),
+        measured,
+        ratio: format!("{ratio:.2}× (≤ {:.2}×)", goal.limit),
+        met: Some(ratio <= goal.limit),
+    }
+}
+
+/// The goal that an iobuf variant (`iobuf`, `iobuf_cached`, `iobuf_tls`)
+/// is the fastest peer of [`FASTEST_GROUP`]; the reference ring is left out.
+fn fastest_goal(group: Option<&Group>) -> Verdict {
+    let goal = format!(
+        "`{FASTEST_GROUP}`: `iobuf`, or its best variant, the fastest of all peers \
+         (`{REFERENCE}` left out)"
+    );
+    let is_iobuf = |m: &&Measure| m.peer == "iobuf" || m.peer.starts_with("iobuf_");
+    let quickest = |a: &&Measure, b: &&Measure| a.ns.total_cmp(&b.ns);
+    let measures = group.map_or(&[][..], |g| &g.measures[..]);
+    let best = measures.iter().filter(is_iobuf).min_by(quickest);
+    let other = measures
+        .iter()
+        .filter(|m| !is_iobuf(m) && m.peer != REFERENCE)
+        .min_by(quickest);
+    let (Some(best), Some(other)) = (best, other) else {
+        return Verdict {
+            goal,
+            measured: format!("no iobuf or no other result in `{FASTEST_GROUP}`"),
+            ratio: "— (≤ 1.00×)".to_owned(),
+            met: None,
+        };
+    };
+    let ratio = best.ns / other.ns;
+    let mut measured = format!(
+        "best variant `{}` {} ÷ fastest other peer `{}` {}",
+        best.peer,
+        ns(best.ns),
+        other.peer,
+        ns(other.ns)
+    );
+    if best.peer != "iobuf"
+        && let Some(shared) = measures.iter().find(|m| m.peer == "iobuf")
+    {
+        let _ = write!(
+            measured,
+            "; `iobuf` itself {}, {:.2}×",
+            ns(shared.ns),
+            shared.ns / other.ns
+        );
+    }
+    Verdict {
+        goal,
+        measured,
+        ratio: format!("{ratio:.2}× (≤ 1.00×)"),
+        met: Some(ratio <= 1.0),
+    }
 }
 
 /// A time with three significant digits or more.
@@ -449,12 +843,18 @@ type RawBuffer = [MaybeUninit<u8>; SIZE];
 /// The iobuf pool the report measures, as the benchmark declares it.
 static IOBUF: SmallPool<COUNT> = SmallPool::new();
 
-/// The same `pool!` the benchmark declares (its storage type is only
-/// reachable through the `Pool` trait).
-mod atomic {
-    // atomic-pool's `pool!` computes its bitmap length as `(N + 31) / 32`.
+/// Waker slots of the benchmark's async-pool pools, as
+/// `benches/peers/static_pools.rs`' `ASYNC_POOL_WAKERS`.
+const ASYNC_POOL_WAKERS: usize = 1;
+
+/// The same `pool!`s the benchmark declares (their storage types are only
+/// reachable through the `Pool` traits).
+mod statics {
+    // atomic-pool's and async-pool's `pool!` compute their bitmap lengths as
+    // `(N + 31) / 32`.
     #![allow(clippy::manual_div_ceil)]
-    atomic_pool::pool!(pub Small: [super::RawBuffer; super::COUNT]);
+    atomic_pool::pool!(pub AtomicSmall: [super::RawBuffer; super::COUNT]);
+    async_pool::pool!(pub AsyncSmall: [super::RawBuffer; super::COUNT], super::ASYNC_POOL_WAKERS);
 }
 
 /// The stamp of a crossbeam-queue 0.3.14 `Slot` (`AtomicIndex` there).
@@ -487,7 +887,14 @@ struct Footprint {
 
 /// The footprint of every peer as `benches/peers` builds it.
 fn footprints() -> Vec<Footprint> {
-    vec![iobuf(), heapless(), atomic_pool(), crossbeam(), mutex_vec()]
+    vec![
+        iobuf(),
+        heapless(),
+        atomic_pool(),
+        async_pool(),
+        crossbeam(),
+        mutex_vec(),
+    ]
 }
 
 /// iobuf: one `static` with the ring, a flag and the buffers.
@@ -531,7 +938,7 @@ fn heapless() -> Footprint {
 
 /// atomic-pool `pool!`: one `static` with a bitmap and the buffers.
 fn atomic_pool() -> Footprint {
-    let total = size_of::<<atomic::Small as atomic_pool::Pool>::Storage>();
+    let total = size_of::<<statics::AtomicSmall as atomic_pool::Pool>::Storage>();
     let bitmap = COUNT.div_ceil(32) * size_of::<u32>();
     Footprint {
         peer: "atomic_pool",
@@ -541,6 +948,25 @@ fn atomic_pool() -> Footprint {
             "`size_of` of `<P as Pool>::Storage` (measured): a bitmap of {bitmap} B (one bit \
              per buffer in `AtomicU32` words: from atomic-pool 2's source) and {} B of \
              padding.",
+            total - bitmap - COUNT * SIZE
+        ),
+    }
+}
+
+/// async-pool `pool!`: one `static` with a bitmap, the buffers, a bitmap of
+/// waker slots and the wakers.
+fn async_pool() -> Footprint {
+    let total = size_of::<<statics::AsyncSmall as async_pool::Pool>::Storage>();
+    let bitmap = COUNT.div_ceil(32) * size_of::<u32>();
+    Footprint {
+        peer: "async_pool",
+        what: "`static` storage of `pool!(P: [RawBuffer<1024>; 1024], 1)`",
+        total,
+        parts: format!(
+            "`size_of` of `<P as Pool>::Storage` (measured): a bitmap of {bitmap} B (one bit \
+             per buffer in `AtomicU32` words, as atomic-pool's: from async-pool 1's source), \
+             and {} B for the {ASYNC_POOL_WAKERS} waker slot(s): a bitmap word and an \
+             `AtomicWaker` (an `Option<Waker>` under a critical section) each, with padding.",
             total - bitmap - COUNT * SIZE
         ),
     }
@@ -619,6 +1045,12 @@ fn memory_table(md: &mut String) {
     for row in &rows {
         let _ = writeln!(md, "* `{}`: {}", row.peer, row.parts);
     }
+    let _ = writeln!(
+        md,
+        "* `system_alloc`, `mimalloc`: allocators, not pools; they hold no set of buffers, \
+         and what a buffer costs beyond its bytes is the allocator's bookkeeping (headers, \
+         size classes), not measured here."
+    );
     md.push('\n');
 }
 

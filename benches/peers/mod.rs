@@ -1,10 +1,12 @@
 //! The pools the benchmark compares, behind one small trait.
 //!
 //! Every peer hands out fixed-size byte buffers from a bounded pool and takes
-//! a buffer back when its handle is dropped. The peers are reference points
-//! written here on top of the peer crates' public APIs; none of this code is
-//! part of `iobuf`.
+//! a buffer back when its handle is dropped; the two allocators
+//! (`allocators.rs`) stand in for a pool that is never empty. The peers are
+//! reference points written here on top of the peer crates' public APIs;
+//! none of this code is part of `iobuf`.
 
+pub mod allocators;
 pub mod cached;
 pub mod free_list;
 pub mod go_reference;
@@ -114,9 +116,9 @@ impl<const SIZE: usize, const N: usize> Peer for iobuf::BoundedPool<[u8; SIZE], 
 }
 
 /// One buffer of the peers whose items the pool itself writes on every
-/// allocation (heapless `box_pool!`, atomic-pool): uninitialised bytes, so
-/// that writing the item is a no-op and the benchmark measures the pool, not
-/// a 1 KiB `memset`.
+/// allocation (heapless `box_pool!`, atomic-pool, async-pool): uninitialised
+/// bytes, so that writing the item is a no-op and the benchmark measures the
+/// pool, not a 1 KiB `memset`.
 pub type RawBuffer<const SIZE: usize> = [MaybeUninit<u8>; SIZE];
 
 /// An uninitialised [`RawBuffer`], to pass by value to `alloc`/`new`.
