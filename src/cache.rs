@@ -52,7 +52,7 @@
 //! 2. `len <= C` at every return from a method.
 //! 3. Buffer contents cross contexts only through the pool (its ring, whose
 //!    bulk operations give the same release/acquire ordering as single
-//!    ones, or its hot slots, when a refill finds the ring dry). A buffer
+//!    ones, or its hot slot, when a refill finds the ring dry). A buffer
 //!    that stays in one cache never leaves its context.
 //!
 //! # Trade-off
@@ -66,9 +66,8 @@
 
 use crate::backoff::{Adapt, DefaultAdapt, wait_for};
 use crate::guard::sealed::Storage;
-use crate::guard::{Guard, Handle, return_batch};
-use crate::hot::{Source, take_bare_index};
-use crate::ring::HeadHint;
+use crate::guard::{Guard, Handle};
+use crate::hot::take_index;
 use crate::{BufIndex, PoolEmpty};
 use core::cell::Cell;
 use core::fmt;
@@ -129,11 +128,6 @@ pub struct LocalCache<'p, P: Storage, const C: usize> {
     /// like [`BufIndex`] (half the bytes of `usize` on 64-bit targets).
     stack: Cell<[u32; C]>,
     len: Cell<usize>,
-    /// `head` as of the last refill or spill, for guards turned into pool
-    /// guards (`into_shared`), so that the conversion reads no shared line.
-    /// Stale in a cache that neither refills nor spills for long: the
-    /// returns of such guards then read `head` (see `Ring::push_hinted`).
-    head_hint: Cell<HeadHint>,
 }
 
 impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
@@ -155,7 +149,6 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             pool,
             stack: Cell::new([0; C]),
             len: Cell::new(0),
-            head_hint: Cell::new(HeadHint::ORIGIN),
         }
     }
 
@@ -183,7 +176,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// refills half of it from the pool in bulk. Never waits.
     ///
     /// [`PoolEmpty`] means the cache was empty and so was the pool (its
-    /// ring and hot slots) at one instant during the call; other contexts'
+    /// ring and hot slot) at one instant during the call; other contexts'
     /// caches may still hold buffers (see the module docs).
     ///
     /// ```
@@ -294,7 +287,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
 
     /// Hands up to `wanted` cached indices to `take`, newest first,
     /// refilling from the pool in bulk whenever the cache runs dry; stops
-    /// early only when the pool (ring and hot slots) is dry too. Each index leaves the stack
+    /// early only when the pool (ring and hot slot) is dry too. Each index leaves the stack
     /// (invariant 1) once `take` has it; `take` must not touch the cache.
     #[inline]
     fn take_newest(&self, wanted: usize, mut take: impl FnMut(u32)) {
@@ -430,7 +423,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes from the ring `wanted` indices or half the capacity, whichever
-    /// is more (at most `C`), and one from the pool's hot slots if the ring
+    /// is more (at most `C`), and one from the pool's hot slot if the ring
     /// runs dry first; the new length.
     #[cold]
     #[inline(never)]
@@ -453,16 +446,14 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             }
         }
         if taken < count {
-            // The ring ran dry; a hot slot may hold one more, and the cache
-            // must report empty only when the whole pool was. (A bare take:
-            // the cache keeps no guard that could refill the owned slot.)
-            if let Some(index) = take_bare_index(self.pool.hot(), self.pool.ring()) {
+            // The ring ran dry; the hot slot may hold one more, and the
+            // cache must report empty only when the whole pool was.
+            if let Some(index) = take_index(self.pool.hot(), self.pool.ring()) {
                 slots[taken].set(BufIndex::from_position(index).get());
                 taken += 1;
             }
         }
         self.len.set(taken);
-        self.head_hint.set(self.pool.ring().head_hint());
         taken
     }
 
@@ -474,9 +465,7 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         let len = self.len.get();
         debug_assert!(count <= len);
         let slots = self.slots();
-        // The indices leave the cache before the ring sees them, so a panic
-        // in `return_batch` (a broken `from_raw` promise) cannot return any
-        // of them twice.
+        // The indices leave the cache before the ring sees them.
         self.len.set(0);
         for start in (0..count).step_by(BATCH) {
             let end = (start + BATCH).min(count);
@@ -484,13 +473,12 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
             for (index, slot) in batch.iter_mut().zip(&slots[start..end]) {
                 *index = BufIndex::new(slot.get()).as_usize();
             }
-            return_batch(self.pool.ring(), &batch[..end - start]);
+            self.pool.ring().push_bulk(&batch[..end - start]);
         }
         for kept in count..len {
             slots[kept - count].set(slots[kept].get());
         }
         self.len.set(len - count);
-        self.head_hint.set(self.pool.ring().head_hint());
     }
 }
 
@@ -542,9 +530,8 @@ impl<'p, P: Storage, const C: usize> CachedGuard<'_, 'p, P, C> {
         let this = ManuallyDrop::new(self);
         let cache = this.cache;
         // SAFETY: this guard owned `index` exclusively (invariant 1) and is
-        // never dropped, so the ownership moves to the new handle alone; the
-        // hint is a value `head` held.
-        unsafe { Handle::taken(cache.pool, this.index, Source::Ring(cache.head_hint.get())) }
+        // never dropped, so the ownership moves to the new handle alone.
+        unsafe { Handle::new(cache.pool, this.index) }
     }
 
     /// Gives up the guard for a bare index, like

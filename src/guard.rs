@@ -14,8 +14,8 @@
 //! so it costs no memory and the fast path of a guard never touches it.
 
 use crate::backoff::{Adapt, wait_for};
-use crate::hot::{self, Source, Version};
-use crate::ring::{HeadHint, Ring, Slot};
+use crate::hot;
+use crate::ring::{Ring, Slots};
 use crate::{BufIndex, PoolEmpty, RawIndexError};
 use core::fmt;
 use core::marker::PhantomData;
@@ -25,7 +25,7 @@ use core::ptr::NonNull;
 
 pub(crate) mod sealed {
     use crate::hot::HotSlot;
-    use crate::ring::{Ring, Slot};
+    use crate::ring::{Ring, Slots};
 
     /// What a guard needs from the pool it came from.
     ///
@@ -38,28 +38,44 @@ pub(crate) mod sealed {
     pub unsafe trait Storage {
         /// The type of one buffer.
         type Item;
+        /// The ring's slot array: `[Slot; N]` when the capacity is a
+        /// constant, `[Slot]` otherwise.
+        type Slots: Slots + ?Sized;
         /// The ring of free indices.
-        fn ring(&self) -> &Ring<[Slot]>;
-        /// The hot slots, which keep the free index returned last, in front
+        fn ring(&self) -> &Ring<Self::Slots>;
+        /// The hot slot, which keeps the free index returned last, in front
         /// of the ring.
         fn hot(&self) -> &HotSlot;
         /// Item `index`; `index` is below the ring's capacity.
         fn item(&self, index: usize) -> core::ptr::NonNull<Self::Item>;
     }
+
+    /// A pool reference a handle can keep: `&P` (a [`Guard`](crate::Guard)),
+    /// or an `Arc<P>` (an owned guard).
+    pub trait PoolRef: core::ops::Deref<Target: Storage> + Clone {
+        /// The name of the handle type users see, for `Debug`.
+        const HANDLE: &'static str;
+    }
+
+    impl<P: Storage> PoolRef for &P {
+        const HANDLE: &'static str = "Guard";
+    }
+
+    #[cfg(feature = "std")]
+    impl<P: Storage> PoolRef for std::sync::Arc<P> {
+        const HANDLE: &'static str = "OwnedGuard";
+    }
 }
 
-use sealed::Storage;
+use sealed::{PoolRef, Storage};
 
 /// An exclusively owned buffer, checked out of a pool that `R` refers to:
 /// `&'a P` for a [`Guard`] (the usual case), an `Arc` for the owned guards
 /// of the runtime-sized pools.
 ///
 /// Derefs to the buffer (`[u8; SIZE]` for the byte tiers) and returns it
-/// to the pool when dropped. A [`Guard`] holds the pool reference, the
-/// buffer's index and 32 bits on where it came from (the ring, with a hint
-/// that spares the return a read of a busy cache line, or a hot slot, with
-/// the owned slot's version if the guard owns it): 16 bytes on 64-bit
-/// targets, like a slice.
+/// to the pool when dropped. A [`Guard`] holds the pool reference and the
+/// buffer's index: 16 bytes on 64-bit targets, like a slice.
 ///
 /// ```
 /// # #[cfg(target_pointer_width = "64")]
@@ -80,110 +96,9 @@ use sealed::Storage;
 #[must_use = "dropping a guard returns its buffer at once"]
 pub struct Handle<R: Deref<Target: Storage>> {
     pool: R,
-    ticket: Ticket,
+    index: BufIndex,
     /// Opts out of the automatic `Send`/`Sync`; see the impls below.
     _item: PhantomData<*mut <R::Target as Storage>::Item>,
-}
-
-/// What a handle knows of its buffer: the index, and where it came from
-/// ([`Source`]): the value its pop moved the ring's `head` to (which lets
-/// the return skip reading `head`, see `Ring::push_hinted`), the shared
-/// hot slot, or the owned hot slot, which the handle then owns at a version.
-///
-/// On 64-bit targets everything shares one `u64`: the index in bits 0-30,
-/// "from a hot slot" in bit 31, a ring hint or ([`OWNER`] set) the owned
-/// slot's version in the high half. A guard
-/// is then written and moved as two whole words. As separate fields, the
-/// compiler wrote them one by one and then moved them as one word, which
-/// stalls store-to-load forwarding: measured 2.2 -> 5.1 ns per pair in
-/// `threads_2/iobuf_tls`.
-#[cfg(target_pointer_width = "64")]
-#[derive(Clone, Copy)]
-struct Ticket(u64);
-
-/// Bit of a ticket's index word set for an index from a hot slot (indices
-/// are below `MAX_CAPACITY`, at most `2^31`, so bit 31 is free).
-const FROM_HOT: u32 = 1 << 31;
-
-/// Bit of a ticket's hint word set, with [`FROM_HOT`], for the owner of the
-/// owned hot slot; the version is in the other bits (it is below 2^31).
-const OWNER: u32 = 1 << 31;
-
-/// The index word and the hint word of a [`Source`]: the ring's hint, 0 for
-/// the shared hot slot, [`OWNER`] and the version for the owned one.
-#[inline]
-fn split(index: BufIndex, source: Source) -> (u32, u32) {
-    match source {
-        Source::Ring(hint) => (index.get(), hint.0),
-        Source::Hot => (index.get() | FROM_HOT, 0),
-        Source::Owner(version) => (index.get() | FROM_HOT, OWNER | version.0),
-    }
-}
-
-/// The index a ticket's index word names.
-#[inline]
-fn index_of(word: u32) -> BufIndex {
-    BufIndex::new(word & !FROM_HOT)
-}
-
-/// The [`Source`] a ticket's two words name (inverse of [`split`]).
-#[inline]
-fn source_of(word: u32, value: u32) -> Source {
-    if word & FROM_HOT == 0 {
-        Source::Ring(HeadHint(value))
-    } else if value & OWNER == 0 {
-        Source::Hot
-    } else {
-        Source::Owner(Version(value & !OWNER))
-    }
-}
-
-#[cfg(target_pointer_width = "64")]
-impl Ticket {
-    #[inline]
-    fn new(index: BufIndex, source: Source) -> Self {
-        let (word, value) = split(index, source);
-        Self(u64::from(word) | u64::from(value) << 32)
-    }
-
-    #[inline]
-    fn index(self) -> BufIndex {
-        #[allow(clippy::cast_possible_truncation)] // the low half
-        index_of(self.0 as u32)
-    }
-
-    #[inline]
-    fn source(self) -> Source {
-        #[allow(clippy::cast_possible_truncation)] // each half
-        source_of(self.0 as u32, (self.0 >> 32) as u32)
-    }
-}
-
-/// See the 64-bit `Ticket`; two words of a 32-bit target need no packing.
-#[cfg(not(target_pointer_width = "64"))]
-#[derive(Clone, Copy)]
-struct Ticket {
-    word: u32,
-    value: u32,
-}
-
-#[cfg(not(target_pointer_width = "64"))]
-impl Ticket {
-    #[inline]
-    fn new(index: BufIndex, source: Source) -> Self {
-        let (word, value) = split(index, source);
-        Self { word, value }
-    }
-
-    #[inline]
-    fn index(self) -> BufIndex {
-        index_of(self.word)
-    }
-
-    #[inline]
-    fn source(self) -> Source {
-        source_of(self.word, self.value)
-    }
 }
 
 /// A buffer checked out of the pool `P`, borrowing the pool: what
@@ -208,21 +123,11 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     ///
     /// The caller owns buffer `index` of the pool exclusively, and `index`
     /// is below the pool's capacity.
+    #[inline(always)]
     pub(crate) unsafe fn new(pool: R, index: BufIndex) -> Self {
-        let head_hint = pool.ring().head_hint();
-        // SAFETY: forwarded from the caller; the hint was read just now.
-        unsafe { Self::taken(pool, index, Source::Ring(head_hint)) }
-    }
-
-    /// # Safety
-    ///
-    /// As for [`new`](Self::new). A `Source::Ring` hint should be a value
-    /// the ring's `head` has held, the later the better: a hint ahead of
-    /// `head` could only hide an overflow, i.e. a broken `from_raw` promise.
-    pub(crate) unsafe fn taken(pool: R, index: BufIndex, source: Source) -> Self {
         Self {
             pool,
-            ticket: Ticket::new(index, source),
+            index,
             _item: PhantomData,
         }
     }
@@ -242,7 +147,7 @@ impl<R: Deref<Target: Storage>> Handle<R> {
     /// assert!(a.index().as_usize() < POOL.capacity());
     /// ```
     pub fn index(&self) -> BufIndex {
-        self.ticket.index()
+        self.index
     }
 
     /// The pool this buffer belongs to.
@@ -310,10 +215,7 @@ impl<R: Deref<Target: Storage>> Handle<R> {
         // SAFETY: `this` is never used or dropped again, so the pool
         // reference is moved out exactly once.
         let pool = unsafe { core::ptr::read(&this.pool) };
-        if let Source::Owner(version) = this.ticket.source() {
-            pool.hot().release(version);
-        }
-        (pool, this.ticket.index())
+        (pool, this.index)
     }
 }
 
@@ -368,51 +270,28 @@ impl<R: Deref<Target: Storage>> DerefMut for Handle<R> {
 }
 
 impl<R: Deref<Target: Storage>> Drop for Handle<R> {
+    #[inline]
     fn drop(&mut self) {
-        return_index(&*self.pool, self.ticket.index(), self.ticket.source());
+        let pool = &*self.pool;
+        hot::give_index(pool.hot(), pool.ring(), self.index.as_usize());
     }
 }
 
-impl<R: Deref<Target: Storage>> fmt::Debug for Handle<R> {
+impl<R: PoolRef> fmt::Debug for Handle<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Guard")
+        f.debug_struct(R::HANDLE)
             .field("index", &self.index())
             .finish()
     }
 }
 
-/// Returns a held index: into a hot slot, else to the ring.
-#[inline]
-fn return_index<P: Storage + ?Sized>(pool: &P, index: BufIndex, source: Source) {
-    if hot::give_index(pool.hot(), pool.ring(), index.as_usize(), source).is_err() {
-        overflow(index);
-    }
-}
-
-/// Only reachable by breaking the contract of the `unsafe` `from_raw`.
-#[cold]
-#[inline(never)]
-fn overflow(index: BufIndex) -> ! {
-    panic!(
-        "iobuf: buffer {index} returned to a pool that already holds all its buffers \
-         (an index was re-entered twice through the unsafe `from_raw`)"
-    )
-}
-
-/// A pool reference a handle can keep: `&P`, or an `Arc<P>`.
-pub(crate) trait PoolRef: Deref<Target: Storage> + Clone {}
-
-impl<R: Deref<Target: Storage> + Clone> PoolRef for R {}
-
 /// Takes a free buffer, never waiting.
 #[inline(always)]
 pub(crate) fn try_get<R: PoolRef>(pool: &R) -> Result<Handle<R>, PoolEmpty> {
-    let (index, source) = hot::take_index(pool.hot(), pool.ring()).ok_or(PoolEmpty)?;
-    let index = BufIndex::from_position(index);
-    // SAFETY: a hot slot or the ring handed `index` out, so nobody else
-    // owns it, and both hold only indices below the capacity; `source` is
-    // what that take reported.
-    Ok(unsafe { Handle::taken(pool.clone(), index, source) })
+    let index = hot::take_index(pool.hot(), pool.ring()).ok_or(PoolEmpty)?;
+    // SAFETY: the hot slot or the ring handed `index` out, so nobody else
+    // owns it, and both hold only indices below the capacity.
+    Ok(unsafe { Handle::new(pool.clone(), BufIndex::from_position(index)) })
 }
 
 /// Takes a free buffer, spinning and then adapting until one is free.
@@ -424,19 +303,12 @@ pub(crate) fn get_with<R: PoolRef>(pool: &R, adapt: &mut impl Adapt) -> Handle<R
 pub(crate) fn try_get_bulk<R: PoolRef, const K: usize>(pool: &R) -> heapless::Vec<Handle<R>, K> {
     let mut indices = [0usize; K];
     let popped = pool.ring().pop_bulk(&mut indices);
-    let hint = pool.ring().head_hint(); // read after the pops, once for all
     let mut handles: heapless::Vec<Handle<R>, K> = indices[..popped]
         .iter()
         // SAFETY: as in `try_get`: the ring handed each of these out.
-        .map(|&index| unsafe {
-            Handle::taken(
-                pool.clone(),
-                BufIndex::from_position(index),
-                Source::Ring(hint),
-            )
-        })
+        .map(|&index| unsafe { Handle::new(pool.clone(), BufIndex::from_position(index)) })
         .collect();
-    // The ring ran dry: the hot slots may still hold some, and a single get
+    // The ring ran dry: the hot slot may still hold one, and a single get
     // reports empty only when the whole pool was.
     while !handles.is_full() {
         let Ok(handle) = try_get(pool) else { break };
@@ -455,15 +327,15 @@ pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = H
     /// Indices taken out of their handles but not yet pushed; returned on
     /// drop, so a panic in the caller's iterator (or in a foreign handle's
     /// drop) loses none of them.
-    struct Pending<'r> {
-        ring: &'r Ring<[Slot]>,
+    struct Pending<'r, S: Slots + ?Sized> {
+        ring: &'r Ring<S>,
         batch: [usize; PUT_BATCH],
         len: usize,
     }
-    impl Drop for Pending<'_> {
+    impl<S: Slots + ?Sized> Drop for Pending<'_, S> {
         fn drop(&mut self) {
             let len = core::mem::take(&mut self.len);
-            return_batch(self.ring, &self.batch[..len]);
+            self.ring.push_bulk(&self.batch[..len]);
         }
     }
     let mut pending = Pending {
@@ -483,16 +355,10 @@ pub(crate) fn put_bulk<R: PoolRef>(pool: &R, handles: impl IntoIterator<Item = H
         pending.len += 1;
         if pending.len == PUT_BATCH {
             let len = core::mem::take(&mut pending.len);
-            return_batch(pending.ring, &pending.batch[..len]);
+            pending.ring.push_bulk(&pending.batch[..len]);
         }
     }
     // `pending` returns the rest when it drops here.
-}
-
-pub(crate) fn return_batch(ring: &Ring<[Slot]>, indices: &[usize]) {
-    if !indices.is_empty() && ring.push_bulk(indices).is_err() {
-        overflow(BufIndex::from_position(indices[0]));
-    }
 }
 
 /// Re-enters a raw index after verifying it.
@@ -522,8 +388,8 @@ pub(crate) fn from_raw_checked<R: PoolRef>(
 pub(crate) unsafe fn from_raw<R: PoolRef>(pool: &R, index: BufIndex) -> Handle<R> {
     // The tag is cleared either way; checking what it was costs a branch
     // and turns a re-entry made twice into a panic here instead of a buffer
-    // with two owners later (the shared hot slot would take the extra index
-    // without the ring ever overflowing).
+    // with two owners later: the ring and the hot slot trust that every
+    // index they receive was held (see the `ring` module).
     if !pool.ring().clear_tag(index.as_usize()) {
         not_raw(index);
     }
@@ -552,38 +418,4 @@ pub(crate) fn item_ptr<P: Storage + ?Sized>(
         return Err(RawIndexError::OutOfRange { index, capacity });
     }
     Ok(pool.item(index.as_usize()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ring::MAX_CAPACITY;
-
-    /// What a ticket decodes to, in comparable form: the index, the ring's
-    /// hint or the owned slot's version, and which of the three sources.
-    fn decoded(ticket: Ticket) -> (u32, u32, char) {
-        let index = ticket.index().get();
-        match ticket.source() {
-            Source::Ring(hint) => (index, hint.0, 'r'),
-            Source::Hot => (index, 0, 'h'),
-            Source::Owner(version) => (index, version.0, 'o'),
-        }
-    }
-
-    #[test]
-    fn a_ticket_gives_back_its_index_and_source() {
-        let largest = u32::try_from(MAX_CAPACITY - 1).unwrap();
-        for index in [0, 1, 1000, largest] {
-            let buf = BufIndex::new(index);
-            for value in [0, 1, 0x8000_0000, u32::MAX] {
-                let from_ring = Ticket::new(buf, Source::Ring(HeadHint(value)));
-                assert_eq!(decoded(from_ring), (index, value, 'r'));
-            }
-            assert_eq!(decoded(Ticket::new(buf, Source::Hot)), (index, 0, 'h'));
-            for version in [0, 1, 0x7fff_ffff] {
-                let owner = Ticket::new(buf, Source::Owner(Version(version)));
-                assert_eq!(decoded(owner), (index, version, 'o'));
-            }
-        }
-    }
 }

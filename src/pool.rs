@@ -177,10 +177,8 @@ impl<T, const N: usize> BoundedPool<T, N> {
             // SAFETY: `index` has never been in the ring and this call won
             // the fill, so nothing else can reach item `index`.
             unsafe { self.item(position).as_ptr().write(init(index)) };
-            // The ring started empty and receives each index once, so it
-            // cannot overflow.
-            let pushed = self.ring().push(position);
-            debug_assert!(pushed.is_ok());
+            // The ring started empty and receives each index once.
+            self.ring.push(position);
         }
         Ok(())
     }
@@ -404,7 +402,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// # drop(held);
     /// ```
     pub fn available(&self) -> usize {
-        hot::available(&self.hot, self.ring())
+        hot::available(&self.hot, &self.ring)
     }
 }
 
@@ -442,12 +440,14 @@ impl<T: ZeroInit, const N: usize> Default for BoundedPool<T, N> {
 unsafe impl<T, const N: usize> Storage for BoundedPool<T, N> {
     type Item = T;
 
-    #[inline]
-    fn ring(&self) -> &Ring<[Slot]> {
+    type Slots = [Slot; N];
+
+    #[inline(always)]
+    fn ring(&self) -> &Ring<[Slot; N]> {
         &self.ring
     }
 
-    #[inline]
+    #[inline(always)]
     fn hot(&self) -> &HotSlot {
         &self.hot
     }
@@ -463,8 +463,8 @@ impl<T, const N: usize> Drop for BoundedPool<T, N> {
     /// in raw form are leaked, not dropped.
     fn drop(&mut self) {
         if core::mem::needs_drop::<T>() {
-            while let Some(position) = hot::take_bare_index(&self.hot, self.ring()) {
-                // SAFETY: `position` came out of a hot slot or the ring, so
+            while let Some(position) = hot::take_index(&self.hot, &self.ring) {
+                // SAFETY: `position` came out of the hot slot or the ring, so
                 // its item is initialised and owned by nobody else; it is
                 // dropped once.
                 unsafe { self.item(position).as_ptr().drop_in_place() };

@@ -39,43 +39,26 @@
 //!
 //! **Push** of `i` reads the stored `tail` (one lap behind the true tail,
 //! and up to [`TAIL_LAG`]` - 1` fills behind that, see invariants 3 and 4):
-//! in that form a cursor `(c-1, p)` names the entry that
-//! the fill of `(c, p)` replaces. From there it reads forward over slots
-//! already on their new lap (`Lap(c, _)`: pushes that filled them and left
-//! moving `tail` to a later push) to the first slot `p` still holding
-//! `Lap(c-1, _)`, the entry at cursor `x = (c-1, p)`:
-//! * `head` past `x`: that entry was popped; CAS in `Lap(c, i)`. If that
-//!   makes [`TAIL_LAG`] fills since the stored `tail`, move `tail` past
-//!   them (CAS, retried from the newer value unless other pushes moved it
-//!   as far already).
-//! * `head` not past `x`: the ring holds `N` indices. Once confirmed by a
-//!   CAS of `head` onto itself, this is reported as [`Overflow`]: only a
-//!   caller returning an index it does not hold can cause it.
-//! * A slot on a lap older than expected: `tail` moved on since it was
-//!   read; retry.
+//! in that form a cursor `(c-1, p)` names the entry that the fill of
+//! `(c, p)` replaces. From there it reads forward over slots already on
+//! their new lap (`Lap(c, _)`: pushes that filled them and left moving
+//! `tail` to a later push) to the first slot `p` still holding
+//! `Lap(c-1, _)`, and CASes `Lap(c, i)` in. If that makes [`TAIL_LAG`]
+//! fills since the stored `tail`, it moves `tail` past them (CAS, retried
+//! from the newer value unless other pushes moved it as far already). A
+//! slot on a lap older than expected means `tail` moved on since it was
+//! read: retry.
 //!
-//! **Head hints.** Reading `head` in every push costs: it is the line every
-//! pop writes, so the read waits for it (measured on one thread, back to
-//! back: a get and return took 23–24 ns with the read, 20–22 ns without).
-//! But a caller that
-//! keeps some value `head` held, a [`HeadHint`], can often skip it: `head`
-//! only grows, so a hint past `x` proves `head` past `x`. Guards keep the
-//! value their pop moved `head` to ([`Ring::pop_hinted`]). Since the true
-//! tail is `x` plus one lap, that proves the case whenever fewer gets
-//! happened since the guard's own get than buffers are out at its return:
-//! always when each buffer goes back before the next get (a get-use-return
-//! loop), most of the time for a few threads sharing a large pool, and
-//! rarely for a buffer held while many others come and go. Only when the hint does not prove it does
-//! [`Ring::push_hinted`] read `head` as above. A push of a held index
-//! always finds `head` past `x` (the ring holds fewer than `N` indices
-//! while the caller holds one), so a hint never changes what a valid push
-//! does; it only skips a check that cannot fail there.
-//!
-//! For the same reason a valid hint is never more than one lap ahead of
-//! `x` (`x` is the true tail minus a lap, and the tail is never behind
-//! `head`), and a hint is only believed inside that window: from one step
-//! to one lap ahead of `x` (see [`Geometry::passed`]). A hint outside it,
-//! e.g. one kept by a guard held for a long time, reads `head` instead.
+//! A push never reads `head`, the line every pop writes. It need not: the
+//! entry it replaces, at cursor `x = (c-1, p)`, is one lap behind the true
+//! tail, and the ring holds fewer than `N` indices while the caller holds
+//! one, so `head` has passed `x` (the entry was popped). That holds for
+//! every push of an index its caller holds, which is the only push the
+//! pool makes: a guard owns its index alone, and an index handed out in
+//! raw form is re-entered at most once (the pool's tag, invariant 5, is
+//! cleared by exactly one re-entry). A push of an index nobody held is
+//! the one thing that could find the ring full; the pool rules it out
+//! before it reaches the ring, so the ring does not check for it.
 //!
 //! A push that reads [`TAIL_LAG`] filled slots moves `tail` past them
 //! itself before going on, so no push reads more than that. This is also
@@ -83,10 +66,12 @@
 //! nobody, the next one reads past its slot.
 //!
 //! A pop costs one read-modify-write (the `head` CAS); a push one (the slot
-//! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes; with a head hint that
-//! proves its case it does not read `head`. A bulk pop of a run of `m` full
-//! slots reads them and moves `head` over all of them with one
-//! CAS; a bulk push of `m` costs `m + 1`.
+//! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes. A bulk pop of a run of
+//! `m` full slots reads them and moves `head` over all of them with one
+//! CAS; a bulk push of `m` costs `m + 1` (a push publishes its index with
+//! its own CAS: one read-modify-write on `tail` for a whole run would let a
+//! pusher stalled between reserving and writing block every pop behind it,
+//! which a lock-free pool shared with interrupt handlers cannot allow).
 //!
 //! # Why no CAS succeeds across laps (the Go original's defect)
 //!
@@ -113,23 +98,9 @@
 //!
 //! Being fooled means: a stalled push whose slot CAS succeeds against a
 //! wrapped slot moves the slot back a lap, and an index ends up both in the
-//! ring and with its holder; a push stalled between finding its slot and
-//! reading `head` may instead see a false [`Overflow`], which the pool
-//! turns into a panic.
-//!
-//! A [`HeadHint`] keeps the low 32 bits of a cursor, a cycle field of
-//! `32 - k` bits, so its values repeat every `P = N · 2^(32-k)` pops. A
-//! hint that is from one step to one lap short of a multiple of `P` behind
-//! `head` lands in the window above and vouches for an entry it has not
-//! passed: at least `N · (2^(32-k) - 1)` pops stale, which is `2^32 - N`
-//! for a capacity `N = 2^k`, and more than `2^30` at any capacity (just
-//! over one lap for a pool of more than `2^30` buffers). That matters only
-//! for a push into a full ring, which takes a broken `from_raw` promise
-//! somewhere (a buffer re-entered twice) and then a return through a guard
-//! whose hint is that stale. The push then
-//! overwrites an entry still in the ring instead of reporting
-//! [`Overflow`]: that index is lost, and pops at its slot find neither lap
-//! they expect and retry for ever. A valid push is never affected.
+//! ring and with its holder; a stalled pop's `head` CAS cannot be fooled
+//! within the cursor's longer period, and an empty check
+//! ([`Ring::still_empty`]) stalled that long may report a spurious empty.
 //!
 //! For a capacity that is not a power of two the bound is at least half the
 //! figure shown (`N · 2^(W-k-1)` with `2^(k-1) < N`). On 32-bit targets the
@@ -166,37 +137,55 @@
 //!    CAS here carries it over unchanged; a concurrent tag flip only makes a
 //!    CAS fail and retry.
 //!
+//! # Why a push needs no look at `head`
+//!
+//! A push replaces the entry one lap behind the true tail, at cursor `x`,
+//! and must only do so once `x` was claimed: the claim `P_x` (the pop whose
+//! `head` CAS passed `x`) must happen-before the push, or a pop that saw
+//! the new entry while `head` was still at `x` would find neither lap it
+//! expects and retry for ever. No `head` read is needed for that:
+//!
+//! * The push read the slots from `x + 1` to `x + N - 1` filled (the true
+//!   tail is `x + N`), and each fill happens-before the push (fills are
+//!   `Release`, its slot and `tail` loads `Acquire`, invariant 2).
+//! * Those `N - 1` entries, the entry at `x` and the index the pusher holds
+//!   are `N + 1` occurrences of the `N` indices, so one index `j` occurs
+//!   twice: in two entries `z1 < z2`, or in an entry `z` and the pusher's
+//!   hands.
+//! * An index's life is one chain of holders ordered by happens-before
+//!   (each hand-over is a `Release` write read by an `Acquire` read), and
+//!   leaving an entry takes the claim of that entry. So the claim of `z1`
+//!   happens-before the fill of `z2`, or the claim of `z` happens-before
+//!   the pusher's own hold.
+//! * Either claim is at `x` or later, and every claim is a `head` CAS
+//!   (`AcqRel`), so `P_x` is in the release sequence that claim reads
+//!   from: `P_x` happens-before it, and so before the push.
+//!
+//! This holds for every push of a held index, which is the only push the
+//! pool makes. The same argument covers each slot a bulk push fills.
+//!
 //! # Memory orderings
 //!
 //! * A push's slot CAS is `Release`: it publishes everything the previous
 //!   owner wrote to the buffer. A pop's slot load is `Acquire` and reads
 //!   that very value, so the new owner sees those writes.
-//! * A pop's `head` CAS is `AcqRel`, and a push's `head` load `Acquire`.
-//!   The pop's claim does not depend on them: it takes an entry only if the
-//!   word it read is on `head`'s lap, and a push's replacement is a lap
-//!   later, so a pop can never claim a replaced entry (the CAS also depends
-//!   on the read, so the two cannot be reordered). What the pair buys is
-//!   the push's check: a push of a held index happens-after the pop that
-//!   handed that index out, which happens-after every earlier pop, so the
-//!   `head` it reads is already past the entry it replaces and a valid push
-//!   never needs the confirming CAS (Acquire on the pop side orders pops
-//!   after the pops before them).
-//! * A [`HeadHint`] needs no ordering: it is a value in `head`'s
-//!   modification order, along which `head` only grows, so an entry before
-//!   the hint was popped earlier in that order. It only decides whether a
-//!   push reads `head` (above), so [`Ring::head_hint`] loads `Relaxed`.
+//! * A pop's `head` CAS is `AcqRel`: as a release sequence of
+//!   read-modify-writes, `head` orders every claim before every later one,
+//!   which the argument above needs. The pop's claim itself does not
+//!   depend on it: it takes an entry only if the word it read is on
+//!   `head`'s lap, and a push's replacement is a lap later, so a pop can
+//!   never claim a replaced entry (the CAS also depends on the read, so
+//!   the two cannot be reordered).
 //! * Cursor loads are `Acquire` and cursor CASes at least `Release`: a
 //!   thread that reads `tail == t` thereby happens-after the fills of all
 //!   earlier positions. A failed CAS is `Relaxed`: its value is discarded.
 //! * Slot loads are `Acquire`, so a push that reads past a filled slot (and
 //!   may move `tail` over it) happens-after that fill.
-//! * The confirming self-CASes (of a slot for "empty", of `head` for
-//!   "overflow") are `Acquire`; being read-modify-writes they read the
-//!   newest value, which is what makes the answers exact: "empty" because
-//!   at that instant slot `(c, p)` is unfilled, the pops before `head` are
-//!   done, and no fill at or after it is (fills go in order); "overflow"
-//!   because at that instant `head` has not passed the entry that the
-//!   stored `tail` names, so all `N` entries since are in the ring.
+//! * The confirming self-CAS of a slot for "empty" is `Acquire`; being a
+//!   read-modify-write it reads the newest value, which is what makes the
+//!   answer exact: at that instant slot `(c, p)` is unfilled, the pops
+//!   before `head` are done, and no fill at or after it is (fills go in
+//!   order).
 //! * Tag operations are `AcqRel`, so the thread that clears a tag sees what
 //!   the thread that set it wrote to the buffer before.
 //!
@@ -254,44 +243,12 @@ pub const MAX_CAPACITY: usize = 1 << 20;
 /// pool's tag bit (see module docs).
 pub type Slot = AtomicWord;
 
-/// A push found the ring already holding `capacity` indices: the caller
-/// returned an index it did not hold.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Overflow;
-
 /// Where a pop found the ring empty: the slot at `head` and the entry of
 /// the lap before that it held. See [`Ring::still_empty`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EmptyAt {
     position: usize,
     entry: Word,
-}
-
-/// A lower bound of `head`, kept by whoever holds a popped index: the low
-/// 32 bits of a value `head` held before the push that uses it (any value
-/// will do; the later, the more often it proves its case). `head` only
-/// grows, so an entry the hint has passed has been popped, and a push that
-/// replaces it needs no read of `head` to know the ring is not full (see
-/// [`Ring::push_hinted`]). Truncated to 32 bits so that a guard stays two
-/// words on 64-bit targets.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct HeadHint(pub(crate) u32);
-
-impl HeadHint {
-    /// The value every ring's `head` starts from: valid for any ring, and
-    /// stale once `head` has gone a lap.
-    pub(crate) const ORIGIN: Self = Self(0);
-
-    fn of(head: Word) -> Self {
-        Self(low_32_bits(head))
-    }
-}
-
-/// The low 32 bits of a word: all of it on 32-bit targets, where `Word` is
-/// `u32`. Cutting is the point (see `Geometry::passed`).
-#[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
-fn low_32_bits(word: Word) -> u32 {
-    word as u32
 }
 
 /// Where the next push goes, as [`Ring::next_free`] found it.
@@ -321,6 +278,31 @@ pub struct Ring<S: ?Sized> {
     tail: CachePadded<AtomicWord>,
     /// The slots; `slots.len()` is the capacity.
     slots: S,
+}
+
+/// The slot array of a ring: `[Slot; N]` in a static pool, whose capacity
+/// is then a constant in every ring operation (the compiler folds the
+/// geometry's shifts and masks), or `[Slot]` for a capacity chosen at run
+/// time.
+///
+/// (`pub` only so the sealed `Storage` trait can name it.)
+pub trait Slots {
+    /// The slots as a slice; its length is the capacity.
+    fn as_slice(&self) -> &[Slot];
+}
+
+impl<const N: usize> Slots for [Slot; N] {
+    #[inline(always)]
+    fn as_slice(&self) -> &[Slot] {
+        self
+    }
+}
+
+impl Slots for [Slot] {
+    #[inline(always)]
+    fn as_slice(&self) -> &[Slot] {
+        self
+    }
 }
 
 /// The shape of a ring of a given capacity: how cursors and slot words split
@@ -354,9 +336,14 @@ impl Geometry {
         cursor >> self.index_bits
     }
 
-    /// The cursor one step after `cursor`.
+    /// The cursor one step after `cursor`. For a capacity that is a power
+    /// of two the position field is full at the last position, so the step
+    /// carries into the cycle by itself.
+    #[inline(always)]
     fn advance(self, cursor: Word) -> Word {
-        if self.position(cursor) + 1 == self.capacity {
+        if self.capacity == 1 << self.index_bits {
+            cursor.wrapping_add(1)
+        } else if self.position(cursor) + 1 == self.capacity {
             self.cycle(cursor).wrapping_add(1) << self.index_bits
         } else {
             cursor + 1
@@ -374,40 +361,6 @@ impl Geometry {
         }
     }
 
-    /// Whether cursor `a` comes before cursor `b`. Cursors wrap, so this
-    /// reads the lap difference as signed: `b` at most half the cycle range
-    /// ahead of `a` is after it (live cursors are never more than a lap
-    /// apart).
-    fn precedes(self, a: Word, b: Word) -> bool {
-        let cycle_mask = Word::MAX >> self.index_bits;
-        let laps = self.cycle(b).wrapping_sub(self.cycle(a)) & cycle_mask;
-        if laps == 0 {
-            self.position(a) < self.position(b)
-        } else {
-            laps <= cycle_mask >> 1
-        }
-    }
-
-    /// Whether `hint`, the low 32 bits of a value `head` held, proves
-    /// `head` past `cursor`: whether, on cursors cut to 32 bits (a cycle
-    /// field of `32 - k` bits, at least one), the hint is one step to one
-    /// lap ahead of `cursor`. That window is where every hint that proves
-    /// anything for a valid push lies (module docs, "Head hints"); a hint
-    /// anywhere else, behind `cursor` or stale, answers `false` except when
-    /// stale by a whole number of cut periods (the bound in the module
-    /// docs).
-    fn passed(self, cursor: Word, hint: HeadHint) -> bool {
-        let k = self.index_bits;
-        let (a, b) = (low_32_bits(cursor), hint.0);
-        let position_mask = (1u32 << k).wrapping_sub(1);
-        let (position_a, position_b) = (a & position_mask, b & position_mask);
-        match (b >> k).wrapping_sub(a >> k) & (u32::MAX >> k) {
-            0 => position_a < position_b,
-            1 => position_b <= position_a,
-            _ => false,
-        }
-    }
-
     /// Shifts a cycle into slot-word position (dropping bits that do not fit).
     const fn cycle_field(self, cycle: Word) -> Word {
         cycle << (self.index_bits + FLAG_BITS)
@@ -422,7 +375,24 @@ impl Geometry {
         self.cycle_field(cycle) | (((index ^ position) as Word) << FLAG_BITS)
     }
 
+    /// How many laps `entry`'s cycle is ahead of `cursor`'s, modulo the
+    /// slot's cycle field: 0 for the entry the push of `cursor` wrote, 1
+    /// for the one a lap later, and the field's mask (`-1`) for the one a
+    /// lap earlier.
+    #[inline(always)]
+    fn laps_ahead(self, entry: Word, cursor: Word) -> Word {
+        let shift = self.index_bits + FLAG_BITS;
+        (entry >> shift).wrapping_sub(self.cycle(cursor)) & (Word::MAX >> shift)
+    }
+
+    /// `laps_ahead` of the entry one lap behind: the field's mask.
+    #[inline(always)]
+    fn lap_behind(self) -> Word {
+        Word::MAX >> (self.index_bits + FLAG_BITS)
+    }
+
     /// Whether `entry` was written by the push of lap `cycle`.
+    #[cfg(test)]
     fn is_lap(self, entry: Word, cycle: Word) -> bool {
         entry & !(TAG | self.index_mask()) == self.cycle_field(cycle)
     }
@@ -535,51 +505,52 @@ impl Ring<[Slot]> {
     }
 }
 
-impl Ring<[Slot]> {
+impl<S: Slots + ?Sized> Ring<S> {
+    #[inline(always)]
+    fn slots(&self) -> &[Slot] {
+        self.slots.as_slice()
+    }
+
+    #[inline(always)]
     fn geometry(&self) -> Geometry {
-        Geometry::of(self.slots.len())
+        Geometry::of(self.slots().len())
     }
 
     /// How many indices the ring can hold.
+    #[inline(always)]
     pub(crate) fn capacity(&self) -> usize {
-        self.slots.len()
+        self.slots().len()
     }
 
     /// Takes a free index, or `None` when the ring was empty at one instant
     /// during the call (never spuriously). Lock-free.
     #[inline]
     pub(crate) fn pop(&self) -> Option<usize> {
-        self.pop_hinted().map(|(index, _)| index)
-    }
-
-    /// [`pop`](Self::pop), also returning the value the pop moved `head` to,
-    /// for the [`push_hinted`](Self::push_hinted) that returns the index.
-    #[inline]
-    pub(crate) fn pop_hinted(&self) -> Option<(usize, HeadHint)> {
         self.pop_or_empty().ok()
     }
 
-    /// [`pop_hinted`](Self::pop_hinted), telling where the ring was seen
-    /// empty when it was: an [`EmptyAt`] that
-    /// [`still_empty`](Self::still_empty) checks later.
+    /// [`pop`](Self::pop), telling where the ring was seen empty when it
+    /// was: an [`EmptyAt`] that [`still_empty`](Self::still_empty) checks
+    /// later.
     #[inline]
-    pub(crate) fn pop_or_empty(&self) -> Result<(usize, HeadHint), EmptyAt> {
+    pub(crate) fn pop_or_empty(&self) -> Result<usize, EmptyAt> {
         let geometry = self.geometry();
         loop {
             let head = self.head.load(Ordering::Acquire);
-            let (cycle, position) = (geometry.cycle(head), geometry.position(head));
-            let slot = &self.slots[position];
+            let position = geometry.position(head);
+            let slot = &self.slots()[position];
             let entry = slot.load(Ordering::Acquire);
-            if geometry.is_lap(entry, cycle) {
+            let laps = geometry.laps_ahead(entry, head);
+            if laps == 0 {
                 let next = geometry.advance(head);
                 if self
                     .head
                     .compare_exchange(head, next, Ordering::AcqRel, Ordering::Relaxed)
                     .is_ok()
                 {
-                    return Ok((geometry.index(entry, position), HeadHint::of(next)));
+                    return Ok(geometry.index(entry, position));
                 }
-            } else if geometry.is_lap(entry, cycle.wrapping_sub(1)) && self.confirm(slot, entry) {
+            } else if laps == geometry.lap_behind() && confirm(slot, entry) {
                 return Err(EmptyAt { position, entry });
             }
             retry_hint();
@@ -596,39 +567,13 @@ impl Ring<[Slot]> {
     /// ring may still be empty, which only costs the caller a retry.
     /// Lock-free; one read-modify-write.
     pub(crate) fn still_empty(&self, seen: EmptyAt) -> bool {
-        self.confirm(&self.slots[seen.position], seen.entry)
+        confirm(&self.slots()[seen.position], seen.entry)
     }
 
-    /// Returns `index` to the ring. Lock-free; never waits for a pop.
-    ///
-    /// Fails with [`Overflow`] only if the ring already holds `capacity`
-    /// indices, which means the caller did not hold `index`.
+    /// Returns `index`, which the caller holds, to the ring. Lock-free;
+    /// never waits for a pop, never reads `head` (module docs).
     #[inline]
-    pub(crate) fn push(&self, index: usize) -> Result<(), Overflow> {
-        self.push_after(index, None)
-    }
-
-    /// [`push`](Self::push) of an index whose holder kept a [`HeadHint`]: a
-    /// value `head` held (what [`pop_hinted`](Self::pop_hinted) returned, or
-    /// a read of [`head_hint`](Self::head_hint)). When the hint is already
-    /// past the entry the push replaces, that entry was popped and the ring
-    /// cannot be full, so the push skips reading `head`: for an index held
-    /// briefly, the usual case, a return then neither touches `head`'s
-    /// cache line nor waits on it.
-    #[inline]
-    pub(crate) fn push_hinted(&self, index: usize, hint: HeadHint) -> Result<(), Overflow> {
-        self.push_after(index, Some(hint))
-    }
-
-    /// A [`HeadHint`] for an index that did not come from
-    /// [`pop_hinted`](Self::pop_hinted): the current `head`. `Relaxed`: the
-    /// hint only needs to be some value `head` held (see the module docs).
-    pub(crate) fn head_hint(&self) -> HeadHint {
-        HeadHint::of(self.head.load(Ordering::Relaxed))
-    }
-
-    #[inline]
-    fn push_after(&self, index: usize, hint: Option<HeadHint>) -> Result<(), Overflow> {
+    pub(crate) fn push(&self, index: usize) {
         let geometry = self.geometry();
         debug_assert!(index < geometry.capacity);
         loop {
@@ -636,29 +581,19 @@ impl Ring<[Slot]> {
                 retry_hint();
                 continue;
             };
-            if !hint.is_some_and(|hint| geometry.passed(free.cursor, hint)) {
-                let head = self.head.load(Ordering::Acquire);
-                if !geometry.precedes(free.cursor, head) {
-                    if self.confirm(&self.head, head) {
-                        return Err(Overflow);
-                    }
-                    retry_hint();
-                    continue;
-                }
-            }
             let cycle = geometry.cycle(free.cursor).wrapping_add(1);
             let position = geometry.position(free.cursor);
             let filled = geometry.entry(cycle, position, index) | (free.entry & TAG);
-            if self.slots[position]
+            if self.slots()[position]
                 .compare_exchange(free.entry, filled, Ordering::Release, Ordering::Relaxed)
                 .is_ok()
             {
                 let lag = free.skipped + 1;
                 if lag >= geometry.tail_lag() {
                     let end = geometry.advance(free.cursor);
-                    self.jump(&self.tail, free.tail, end, lag, geometry);
+                    self.jump(free.tail, end, lag, geometry);
                 }
-                return Ok(());
+                return;
             }
             retry_hint();
         }
@@ -676,26 +611,27 @@ impl Ring<[Slot]> {
         let mut cursor = tail;
         let mut skipped = 0;
         loop {
-            // `cursor` is in stored form: the fill it names is on the next lap.
-            let cycle = geometry.cycle(cursor).wrapping_add(1);
-            let entry = self.slots[geometry.position(cursor)].load(Ordering::Acquire);
-            if geometry.is_lap(entry, cycle.wrapping_sub(1)) {
-                return Some(Free {
-                    tail,
-                    cursor,
-                    entry,
-                    skipped,
-                });
-            }
-            if !geometry.reached(entry, cycle) {
-                return None;
+            // `cursor` is in stored form: the fill it names is on the next
+            // lap, so the entry it replaces is on `cursor`'s own lap.
+            let entry = self.slots()[geometry.position(cursor)].load(Ordering::Acquire);
+            match geometry.laps_ahead(entry, cursor) {
+                0 => {
+                    return Some(Free {
+                        tail,
+                        cursor,
+                        entry,
+                        skipped,
+                    });
+                }
+                1 => {}           // filled by a push whose `tail` move is deferred
+                _ => return None, // `tail` moved on since it was read
             }
             cursor = geometry.advance(cursor);
             skipped += 1;
             if skipped >= geometry.tail_lag() {
                 // Every slot from `tail` to `cursor` is filled: publish that
                 // and start over from there.
-                self.jump(&self.tail, tail, cursor, skipped, geometry);
+                self.jump(tail, cursor, skipped, geometry);
                 return None;
             }
         }
@@ -736,9 +672,9 @@ impl Ring<[Slot]> {
         let mut cursor = start;
         let mut claimed = 0;
         while claimed < out.len() {
-            let (cycle, position) = (geometry.cycle(cursor), geometry.position(cursor));
-            let entry = self.slots[position].load(Ordering::Acquire);
-            if !geometry.is_lap(entry, cycle) {
+            let position = geometry.position(cursor);
+            let entry = self.slots()[position].load(Ordering::Acquire);
+            if geometry.laps_ahead(entry, cursor) != 0 {
                 break;
             }
             out[claimed] = geometry.index(entry, position);
@@ -756,7 +692,7 @@ impl Ring<[Slot]> {
     /// Returns every index in `indices` (each held by the caller). Like that
     /// many [`push`](Self::push)es, with `m + 1` read-modify-writes for a run
     /// of `m` consecutive slots.
-    pub(crate) fn push_bulk(&self, indices: &[usize]) -> Result<(), Overflow> {
+    pub(crate) fn push_bulk(&self, indices: &[usize]) {
         let geometry = self.geometry();
         let mut rest = indices;
         while let Some((&first, tail)) = rest.split_first() {
@@ -764,39 +700,36 @@ impl Ring<[Slot]> {
             if run > 0 {
                 rest = &rest[run..];
             } else {
-                self.push(first)?;
+                self.push(first);
                 rest = tail;
             }
         }
-        Ok(())
     }
 
     /// Fills consecutive free slots from the next free one on, then moves
     /// `tail` past them. Stops at the first slot it cannot fill at once.
+    /// Each slot it fills is the true tail at that moment and the caller
+    /// still holds the index, so the entry it replaces was claimed (module
+    /// docs, *Why a push needs no look at `head`*).
     fn fill_run(&self, indices: &[usize], geometry: Geometry) -> usize {
         let Some(free) = self.next_free(geometry) else {
             return 0;
         };
-        let mut head = self.head.load(Ordering::Acquire);
         let mut cursor = free.cursor;
+        let mut entry = free.entry;
         let mut filled = 0;
         for &index in indices {
             debug_assert!(index < geometry.capacity);
             // `cursor` is in stored form: the fill it names is on the next lap.
             let cycle = geometry.cycle(cursor).wrapping_add(1);
             let position = geometry.position(cursor);
-            let slot = &self.slots[position];
-            let entry = slot.load(Ordering::Acquire);
-            if !geometry.is_lap(entry, cycle.wrapping_sub(1)) {
-                break;
-            }
-            if !geometry.precedes(cursor, head) {
-                head = self.head.load(Ordering::Acquire);
-                if !geometry.precedes(cursor, head) {
+            if filled > 0 {
+                entry = self.slots()[position].load(Ordering::Acquire);
+                if geometry.laps_ahead(entry, cursor) != 0 {
                     break;
                 }
             }
-            let won = slot
+            let won = self.slots()[position]
                 .compare_exchange(
                     entry,
                     geometry.entry(cycle, position, index) | (entry & TAG),
@@ -811,32 +744,20 @@ impl Ring<[Slot]> {
             cursor = geometry.advance(cursor);
         }
         if filled > 0 {
-            self.jump(
-                &self.tail,
-                free.tail,
-                cursor,
-                free.skipped + filled,
-                geometry,
-            );
+            self.jump(free.tail, cursor, free.skipped + filled, geometry);
         }
         filled
     }
 
-    /// Moves `cursor` (the tail) from `start` to `target`, `steps` ahead,
-    /// unless other pushes move it at least as far meanwhile. Every slot in
-    /// between is filled, so every value it passes through is one `tail`
-    /// may hold (invariant 2).
-    fn jump(
-        &self,
-        cursor: &AtomicWord,
-        start: Word,
-        target: Word,
-        steps: usize,
-        geometry: Geometry,
-    ) {
+    /// Moves the tail from `start` to `target`, `steps` ahead, unless other
+    /// pushes move it at least as far meanwhile. Every slot in between is
+    /// filled, so every value it passes through is one `tail` may hold
+    /// (invariant 2).
+    fn jump(&self, start: Word, target: Word, steps: usize, geometry: Geometry) {
         let mut seen = start;
         while let Err(now) =
-            cursor.compare_exchange(seen, target, Ordering::Release, Ordering::Relaxed)
+            self.tail
+                .compare_exchange(seen, target, Ordering::Release, Ordering::Relaxed)
         {
             if geometry.distance(start, now) >= steps {
                 return; // other pushes took it there already
@@ -844,13 +765,6 @@ impl Ring<[Slot]> {
             seen = now;
             retry_hint();
         }
-    }
-
-    /// Whether `word` (a slot or a cursor) still holds `value` as of its
-    /// newest value.
-    fn confirm(&self, word: &AtomicWord, value: Word) -> bool {
-        word.compare_exchange(value, value, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
     }
 
     /// How many indices the ring holds; exact when no operation is under way,
@@ -889,7 +803,7 @@ impl Ring<[Slot]> {
         let mut cursor = self.tail.load(Ordering::Acquire);
         for _ in 0..geometry.capacity {
             let cycle = geometry.cycle(cursor).wrapping_add(1);
-            let entry = self.slots[geometry.position(cursor)].load(Ordering::Acquire);
+            let entry = self.slots()[geometry.position(cursor)].load(Ordering::Acquire);
             if !geometry.reached(entry, cycle) {
                 break;
             }
@@ -900,13 +814,20 @@ impl Ring<[Slot]> {
 
     /// Sets the pool's tag of `position`; returns whether it was already set.
     pub(crate) fn set_tag(&self, position: usize) -> bool {
-        self.slots[position].fetch_or(TAG, Ordering::AcqRel) & TAG != 0
+        self.slots()[position].fetch_or(TAG, Ordering::AcqRel) & TAG != 0
     }
 
     /// Clears the pool's tag of `position`; returns whether it was set.
     pub(crate) fn clear_tag(&self, position: usize) -> bool {
-        self.slots[position].fetch_and(!TAG, Ordering::AcqRel) & TAG != 0
+        self.slots()[position].fetch_and(!TAG, Ordering::AcqRel) & TAG != 0
     }
+}
+
+/// Whether `word` still holds `value` as of its newest value (a CAS onto
+/// itself, which reads the newest value as a read-modify-write does).
+fn confirm(word: &AtomicWord, value: Word) -> bool {
+    word.compare_exchange(value, value, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
 }
 
 #[cfg(all(test, not(loom)))]

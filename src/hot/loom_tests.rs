@@ -1,4 +1,4 @@
-//! Loom models of gets and returns through the hot slots in front of the
+//! Loom models of gets and returns through the hot slot in front of the
 //! ring: every interleaving (up to loom's preemption bound) under the C11
 //! memory model. Run with the ring's models (`.ci/run`, step "loom").
 //!
@@ -9,13 +9,14 @@
 
 // As for the ring's models: "empty" is a claim about one instant, which
 // acquire/release does not expose to loom, and a model in which every get
-// must succeed cannot stage the races the get's second take and the ring's
+// must succeed cannot stage the races the get's swap and the ring's
 // check guard against (e.g. a get finds the slot empty, a second get drains
 // the ring, a return refills the slot: that takes three parties and two
 // buffers, and then "empty" can be true at some instant). `hot::tests`
 // stages those races step by step; the module docs give the argument.
 
 use super::*;
+use crate::ring::Slot;
 use crate::ring::loom_tests::model;
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
@@ -48,7 +49,7 @@ impl<const N: usize> Pool<N> {
 
     /// A get that must succeed (the caller knows one is free); see
     /// [`try_take`](Self::try_take).
-    fn take(&self, stamp: usize) -> (usize, Source) {
+    fn take(&self, stamp: usize) -> usize {
         self.try_take(stamp)
             .expect("get reported empty while one was free")
     }
@@ -56,8 +57,8 @@ impl<const N: usize> Pool<N> {
     /// A get; on success, checks that nobody else holds the index and
     /// writes `stamp` into the buffer after reading the previous holder's
     /// stamp (loom flags the read if it is not ordered after that write).
-    fn try_take(&self, stamp: usize) -> Option<(usize, Source)> {
-        let (index, source) = take_index(&self.hot, &self.ring)?;
+    fn try_take(&self, stamp: usize) -> Option<usize> {
+        let index = take_index(&self.hot, &self.ring)?;
         assert!(
             !self.held[index].swap(true, Ordering::Relaxed),
             "index {index} held twice"
@@ -69,13 +70,12 @@ impl<const N: usize> Pool<N> {
             // SAFETY: as above.
             unsafe { *value = stamp };
         });
-        Some((index, source))
+        Some(index)
     }
 
-    fn give(&self, (index, source): (usize, Source)) {
+    fn give(&self, index: usize) {
         assert!(self.held[index].swap(false, Ordering::Relaxed));
-        give_index(&self.hot, &self.ring, index, source)
-            .expect("return of a held index overflowed");
+        give_index(&self.hot, &self.ring, index);
     }
 
     /// `rounds` gets, each returned at once (stamps from `stamp` on).
@@ -92,16 +92,24 @@ impl<const N: usize> Pool<N> {
         thread::spawn(move || pool.cycle(rounds, stamp))
     }
 
-    /// A thread that takes one buffer, if any is free, and checks that it
-    /// sees the sender's write (see [`send`](Self::send)).
-    fn spawn_receiver(pool: &Arc<Self>) -> thread::JoinHandle<()> {
+    /// A thread that takes up to `takes` buffers, holding them all, and
+    /// checks that it sees the sender's write if it got the sent buffer,
+    /// `sent` (see [`send`](Self::send)).
+    fn spawn_receiver(pool: &Arc<Self>, sent: usize, takes: usize) -> thread::JoinHandle<()> {
         let pool = pool.clone();
         thread::spawn(move || {
-            if let Some((index, source)) = take_index(&pool.hot, &pool.ring) {
+            let taken: Vec<usize> = (0..takes)
+                .filter_map(|_| take_index(&pool.hot, &pool.ring))
+                .collect();
+            for &index in &taken {
                 // SAFETY: held by this thread now.
                 let seen = pool.data[index].with(|value| unsafe { *value });
-                assert_eq!(seen, 100, "the sender's write is not visible");
-                give_index(&pool.hot, &pool.ring, index, source).unwrap();
+                if index == sent {
+                    assert_eq!(seen, 100, "the sender's write is not visible");
+                }
+            }
+            for index in taken {
+                give_index(&pool.hot, &pool.ring, index);
             }
         })
     }
@@ -109,18 +117,16 @@ impl<const N: usize> Pool<N> {
     /// Writes 100 into held buffer `index` and returns it. Called after
     /// the receiver is spawned, so only the pool can order the write before
     /// the receiver's read.
-    fn send(&self, index: usize, source: Source) {
+    fn send(&self, index: usize) {
         // SAFETY: the caller holds `index` until the give below.
         self.data[index].with_mut(|value| unsafe { *value = 100 });
-        give_index(&self.hot, &self.ring, index, source).unwrap();
+        give_index(&self.hot, &self.ring, index);
     }
 
-    /// After all threads joined: nobody owns the owned slot, and every
-    /// index is back, each once.
+    /// After all threads joined: every index is back, each once.
     fn assert_conserved(&self) {
-        assert!(!self.hot.looks_owned(), "the owned slot is left owned");
         let mut all: Vec<usize> =
-            core::iter::from_fn(|| take_bare_index(&self.hot, &self.ring)).collect();
+            core::iter::from_fn(|| take_index(&self.hot, &self.ring)).collect();
         all.sort_unstable();
         assert_eq!(all, (0..N).collect::<Vec<_>>());
     }
@@ -140,28 +146,47 @@ fn two_threads_never_miss_a_free_buffer() {
     });
 }
 
-/// One buffer handed between threads through the owned slot only (the
-/// sender's get claimed the free slot, so its return refills it): the
-/// receiver must see the sender's write (the refill's `Release`, the
-/// claim's `Acquire`).
+/// One buffer handed between threads through the hot slot (the only
+/// buffer, so its return goes to the empty slot): a receiver that gets it
+/// must see the sender's write (the offer's `Release`, the swap's
+/// `Acquire`).
 #[test]
 fn a_buffer_passed_through_the_slot_carries_its_contents() {
     model(
         "hot: a_buffer_passed_through_the_slot_carries_its_contents",
         || {
             let pool = Pool::<1>::full();
-            let (index, source) = take_index(&pool.hot, &pool.ring).unwrap();
-            assert!(matches!(source, Source::Owner(_)));
-            let receiver = Pool::spawn_receiver(&pool);
-            pool.send(index, source);
+            let index = take_index(&pool.hot, &pool.ring).unwrap();
+            let receiver = Pool::spawn_receiver(&pool, index, 1);
+            pool.send(index);
             receiver.join().unwrap();
             pool.assert_conserved();
         },
     );
 }
 
-/// Three buffers: the slots fill up, so returns also go to the ring while
-/// another thread takes from all three places.
+/// One buffer handed between threads through the ring, because a second
+/// buffer fills the hot slot: a receiver that takes both must see the
+/// sender's write (the push's `Release`, the pop's `Acquire`).
+#[test]
+fn a_buffer_passed_through_the_ring_carries_its_contents() {
+    model(
+        "hot: a_buffer_passed_through_the_ring_carries_its_contents",
+        || {
+            let pool = Pool::<2>::full();
+            let first = take_index(&pool.hot, &pool.ring).unwrap();
+            let index = take_index(&pool.hot, &pool.ring).unwrap();
+            give_index(&pool.hot, &pool.ring, first); // fills the slot
+            let receiver = Pool::spawn_receiver(&pool, index, 2);
+            pool.send(index); // the slot is full, unless the receiver took it
+            receiver.join().unwrap();
+            pool.assert_conserved();
+        },
+    );
+}
+
+/// Three buffers: the slot fills up, so returns also go to the ring while
+/// another thread takes from both places.
 #[test]
 fn returns_overflow_from_the_slot_into_the_ring() {
     model("hot: returns_overflow_from_the_slot_into_the_ring", || {
@@ -209,70 +234,20 @@ fn three_threads_on_two_buffers_keep_ownership() {
     });
 }
 
-/// One buffer handed between threads through the shared slot, while a
-/// third buffer keeps the owned slot owned: the receiver must see the
-/// sender's write (the offer's `Release`, the take's `Acquire`).
+/// A buffer taken on one thread and returned on another (a guard sent
+/// away), while the taking thread keeps getting and returning: ownership,
+/// contents and conservation must hold.
 #[test]
-fn a_buffer_passed_through_the_shared_slot_carries_its_contents() {
-    model(
-        "hot: a_buffer_passed_through_the_shared_slot_carries_its_contents",
-        || {
-            let pool = Pool::<2>::full();
-            let owner = take_index(&pool.hot, &pool.ring).unwrap();
-            assert!(matches!(owner.1, Source::Owner(_)));
-            let (index, source) = take_index(&pool.hot, &pool.ring).unwrap();
-            assert!(matches!(source, Source::Ring(_)));
-            let receiver = Pool::spawn_receiver(&pool);
-            pool.send(index, source);
-            receiver.join().unwrap();
-            give_index(&pool.hot, &pool.ring, owner.0, owner.1).unwrap();
-            pool.assert_conserved();
-        },
-    );
-}
-
-/// The owner's return runs on another thread than its get (a guard sent
-/// away), while the getting thread keeps taking: ownership, contents and
-/// conservation must hold, and the refill must not lose an index.
-#[test]
-fn an_owner_returning_from_another_thread_keeps_ownership() {
-    model(
-        "hot: an_owner_returning_from_another_thread_keeps_ownership",
-        || {
-            let pool = Pool::<2>::full();
-            let owned = pool.take(100);
-            assert!(matches!(owned.1, Source::Owner(_)));
-            let returner = {
-                let pool = pool.clone();
-                thread::spawn(move || pool.give(owned))
-            };
-            pool.cycle(2, 200);
-            returner.join().unwrap();
-            pool.assert_conserved();
-        },
-    );
-}
-
-/// An owner gives the owned slot up without a refill (its guard taken
-/// apart, as by `into_raw`, then re-entered through the ring) while
-/// another thread gets and returns: the release must leave the slot free
-/// for exactly one later claim, and nothing may be lost or shared.
-#[test]
-fn an_owner_releasing_the_slot_races_other_gets() {
-    model("hot: an_owner_releasing_the_slot_races_other_gets", || {
+fn a_return_from_another_thread_keeps_ownership() {
+    model("hot: a_return_from_another_thread_keeps_ownership", || {
         let pool = Pool::<2>::full();
-        let other = Pool::spawn_cycles(&pool, 2, 100);
-        if let Some((index, source)) = pool.try_take(200) {
-            let source = match source {
-                Source::Owner(version) => {
-                    pool.hot.release(version);
-                    Source::Ring((&pool.ring as &Ring<[Slot]>).head_hint())
-                }
-                other => other,
-            };
-            pool.give((index, source));
-        }
-        other.join().unwrap();
+        let held = pool.take(100);
+        let returner = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.give(held))
+        };
+        pool.cycle(2, 200);
+        returner.join().unwrap();
         pool.assert_conserved();
     });
 }

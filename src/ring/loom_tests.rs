@@ -17,10 +17,9 @@ use loom::sync::atomic::AtomicBool;
 use loom::thread;
 use std::vec::Vec;
 
-/// An index taken by [`Model::take`], with the `head` hint its pop gave.
+/// An index taken by [`Model::take`].
 struct Held {
     index: usize,
-    hint: HeadHint,
 }
 
 /// A ring plus one "held by someone" flag per index.
@@ -42,24 +41,22 @@ impl<const N: usize> Model<N> {
     }
 
     /// Pops, asserting success and that nobody else holds the index, the
-    /// way a guard does (keeping the `head` hint for the return).
+    /// way a guard does.
     fn take(&self) -> Held {
-        let (index, hint) = self
+        let index = self
             .ring()
-            .pop_hinted()
+            .pop()
             .expect("pop failed while an index was free");
         assert!(
             !self.held[index].swap(true, Ordering::Relaxed),
             "index {index} held twice"
         );
-        Held { index, hint }
+        Held { index }
     }
 
     fn give(&self, held: Held) {
         assert!(self.held[held.index].swap(false, Ordering::Relaxed));
-        self.ring()
-            .push_hinted(held.index, held.hint)
-            .expect("push of a held index overflowed");
+        self.ring().push(held.index);
     }
 
     /// Bulk-pops into `out`, marking each index held; returns how many.
@@ -79,9 +76,7 @@ impl<const N: usize> Model<N> {
         for &index in indices {
             assert!(self.held[index].swap(false, Ordering::Relaxed));
         }
-        self.ring()
-            .push_bulk(indices)
-            .expect("push of held indices overflowed");
+        self.ring().push_bulk(indices);
     }
 
     /// After all threads joined: every index is back, each once.
@@ -240,7 +235,7 @@ fn pop_on_empty_ring_sees_nothing_or_the_racing_push() {
             let ring = ring.clone();
             thread::spawn(move || {
                 let ring: &Ring<[Slot]> = &*ring;
-                ring.push(1).unwrap();
+                ring.push(1);
             })
         };
         let ring_ref: &Ring<[Slot]> = &*ring;
@@ -298,8 +293,8 @@ impl<const N: usize> Buffers<N> {
     /// buffer, and returns it.
     fn use_one(&self, stamp: usize) {
         let ring: &Ring<[Slot]> = &self.ring;
-        let (index, hint) = loop {
-            match ring.pop_hinted() {
+        let index = loop {
+            match ring.pop() {
                 Some(popped) => break popped,
                 None => thread::yield_now(),
             }
@@ -309,8 +304,7 @@ impl<const N: usize> Buffers<N> {
             assert_ne!(*buffer, usize::MAX);
             *buffer = stamp;
         });
-        ring.push_hinted(index, hint)
-            .expect("push of a held index overflowed");
+        ring.push(index);
     }
 
     /// Like `use_one`, through `pop_bulk` (up to 2) and `push_bulk`.
@@ -330,8 +324,7 @@ impl<const N: usize> Buffers<N> {
                 *buffer = stamp;
             });
         }
-        ring.push_bulk(&out[..taken])
-            .expect("push of held indices overflowed");
+        ring.push_bulk(&out[..taken]);
     }
 }
 
@@ -392,7 +385,7 @@ fn len_never_exceeds_the_indices_present() {
         let ring: Arc<Ring<[Slot; 2]>> = Arc::new(Ring::empty());
         {
             let ring: &Ring<[Slot]> = &*ring;
-            ring.push(0).unwrap();
+            ring.push(0);
             assert_eq!(ring.pop(), Some(0));
         }
         let observer = {
@@ -408,7 +401,7 @@ fn len_never_exceeds_the_indices_present() {
                 let _ = (&*ring as &Ring<[Slot]>).pop();
             })
         };
-        (&*ring as &Ring<[Slot]>).push(1).unwrap();
+        (&*ring as &Ring<[Slot]>).push(1);
         popper.join().unwrap();
         observer.join().unwrap();
     });

@@ -26,7 +26,7 @@ fn empty_ring_pops_nothing_until_pushed() {
     let ring: &Ring<[Slot]> = &ring;
     assert_eq!(ring.len(), 0);
     assert_eq!(ring.pop(), None);
-    ring.push(2).unwrap();
+    ring.push(2);
     assert_eq!(ring.len(), 1);
     assert_eq!(ring.pop(), Some(2));
     assert_eq!(ring.pop(), None);
@@ -39,20 +39,11 @@ fn a_ring_stays_empty_until_a_push_even_one_popped_again() {
     for lap in 0..5 {
         let seen = ring.pop_or_empty().expect_err("empty");
         assert!(ring.still_empty(seen), "lap {lap}: nothing came in");
-        ring.push(lap % 2).unwrap();
+        ring.push(lap % 2);
         assert!(!ring.still_empty(seen), "lap {lap}: a push came in");
         assert_eq!(ring.pop(), Some(lap % 2));
         assert!(!ring.still_empty(seen), "lap {lap}: empty again, but later");
     }
-}
-
-#[test]
-fn push_onto_a_full_ring_overflows_and_changes_nothing() {
-    let ring = Ring::<[Slot; 3]>::full();
-    let ring: &Ring<[Slot]> = &ring;
-    assert_eq!(ring.push(1), Err(Overflow));
-    assert_eq!(ring.len(), 3);
-    assert_eq!(drain(ring), [0, 1, 2]);
 }
 
 #[test]
@@ -62,8 +53,7 @@ fn capacity_one_ring_laps_many_times() {
     for _ in 0..1000 {
         assert_eq!(ring.pop(), Some(0));
         assert_eq!(ring.pop(), None);
-        ring.push(0).unwrap();
-        assert_eq!(ring.push(0), Err(Overflow));
+        ring.push(0);
     }
 }
 
@@ -93,7 +83,7 @@ fn matches_fifo_model<const N: usize>(seed: u64) {
             held.extend(taken);
         } else if !held.is_empty() {
             let i = held.swap_remove(rng.below(held.len()));
-            ring.push(i).unwrap();
+            ring.push(i);
             model.push_back(i);
         }
         assert_eq!(ring.len(), model.len());
@@ -125,7 +115,7 @@ fn tags_survive_pops_and_pushes_of_their_slot() {
     for _ in 0..10 {
         let taken = drain(ring);
         for i in taken {
-            ring.push(i).unwrap();
+            ring.push(i);
         }
     }
     assert_eq!(ring.len(), 4);
@@ -154,145 +144,41 @@ fn geometry_round_trips_indices_at_every_position() {
     }
 }
 
+/// `advance` steps to the next position, into the next lap after the last
+/// position, and wraps the cursor's cycle field to 0 at its end (the
+/// power-of-two shortcut agrees with the general rule); `laps_ahead` tells
+/// an entry of the cursor's lap, the next one and the one before.
 #[test]
-fn cursor_order_holds_across_the_cycle_wrap() {
-    for capacity in [1usize, 3, 1024] {
+fn cursors_step_and_compare_across_the_cycle_wrap() {
+    for capacity in [1usize, 2, 3, 4, 5, 1000, 1024, 1025] {
         let geometry = Geometry::of(capacity);
-        let last = (Word::MAX >> geometry.index_bits) << geometry.index_bits;
-        let cursors = [0, 1, last, last + (capacity as Word - 1)];
-        for &a in &cursors {
-            let mut b = a;
-            for _ in 0..2 * capacity {
-                let next = geometry.advance(b);
-                assert!(geometry.precedes(b, next), "{b:#x} -> {next:#x}");
-                assert!(!geometry.precedes(next, b));
-                assert!(!geometry.precedes(b, b));
-                assert!(geometry.precedes(a, next));
-                b = next;
-            }
-        }
-    }
-}
-
-/// The cursor `(cycle, position)`, the cycle taken modulo its field.
-fn cursor_at(geometry: Geometry, cycle: Word, position: usize) -> Word {
-    (cycle & (Word::MAX >> geometry.index_bits)) << geometry.index_bits | position as Word
-}
-
-/// Cursors around lap boundaries over `laps` laps from `(cycle, 0)`, each
-/// with its step count from there: every position for small rings, the
-/// first and last three of each lap for large ones.
-fn cursors_around_laps(geometry: Geometry, cycle: Word, laps: usize) -> Vec<(usize, Word)> {
-    let n = geometry.capacity;
-    let positions: Vec<usize> = if n <= 16 {
-        (0..n).collect()
-    } else {
-        [0, 1, 2, n - 3, n - 2, n - 1].into()
-    };
-    let mut cursors = Vec::new();
-    for lap in 0..laps {
-        for &position in &positions {
-            let cursor = cursor_at(geometry, cycle.wrapping_add(lap as Word), position);
-            cursors.push((lap * n + position, cursor));
-        }
-    }
-    cursors
-}
-
-/// Whether `passed` should believe a hint `ahead` steps ahead of the
-/// cursor: when, modulo the 32-bit cut's period (`2^(32-k)` laps), it is
-/// one step to one lap ahead (the module docs' window and bound).
-fn believed(geometry: Geometry, ahead: i128) -> bool {
-    let laps_per_cut = 1i128 << (32 - geometry.index_bits);
-    let period = laps_per_cut * geometry.capacity as i128;
-    (1..=geometry.capacity as i128).contains(&ahead.rem_euclid(period))
-}
-
-/// The laps in the cut's cycle field, as a `Word` (wrapping where the cut
-/// is the whole word, on 32-bit targets: cycles are taken modulo anyway).
-fn cut_period_laps(geometry: Geometry) -> Word {
-    (1 as Word)
-        .checked_shl(32 - geometry.index_bits)
-        .unwrap_or(0)
-}
-
-/// `passed` believes a hint exactly in the window of every valid proof (one
-/// step to one lap ahead of the cursor) and, beyond it, only a whole cut
-/// period late: every pair of cursors around the boundaries of 4 laps, at
-/// capacities 1 to the maximum, across the wrap of the 32-bit cut and of
-/// the full cursor.
-#[test]
-fn head_hints_are_believed_only_within_one_lap_ahead() {
-    for capacity in [
-        1usize,
-        2,
-        3,
-        5,
-        8,
-        13,
-        1000,
-        1024,
-        MAX_CAPACITY / 2 + 1,
-        MAX_CAPACITY,
-    ] {
-        let geometry = Geometry::of(capacity);
-        let full_period_last = Word::MAX >> geometry.index_bits;
-        for start in [
-            0,
-            cut_period_laps(geometry).wrapping_sub(2),
-            full_period_last - 1,
-        ] {
-            let cursors = cursors_around_laps(geometry, start, 4);
-            for &(step_a, a) in &cursors {
-                for &(step_b, b) in &cursors {
-                    let ahead = step_b as i128 - step_a as i128;
-                    assert_eq!(
-                        geometry.passed(a, HeadHint::of(b)),
-                        believed(geometry, ahead),
-                        "capacity {capacity}: cursor {a:#x}, hint {b:#x} ({ahead} steps ahead)"
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Stale hints, many laps behind the cursor, are believed exactly when
-/// they are a whole cut period late to within the window; the limit is
-/// pinned with one case that is believed.
-#[test]
-fn stale_head_hints_are_believed_only_a_whole_cut_period_late() {
-    for capacity in [1usize, 3, 1024, MAX_CAPACITY / 2 + 1, MAX_CAPACITY] {
-        let geometry = Geometry::of(capacity);
-        let period = cut_period_laps(geometry);
-        let cycle = period.wrapping_mul(3).wrapping_add(7);
-        let position = capacity / 2;
-        let cursor = cursor_at(geometry, cycle, position);
-        let laps = [
-            1,
-            2,
-            3,
-            17,
-            period / 2,
-            period.wrapping_sub(2),
-            period.wrapping_sub(1),
-        ];
-        for laps_behind in laps.into_iter().chain([period, period.wrapping_add(2)]) {
-            for hint_position in [0, position, capacity - 1, (position + 1) % capacity] {
-                let hint = cursor_at(geometry, cycle.wrapping_sub(laps_behind), hint_position);
-                let ahead = hint_position as i128
-                    - position as i128
-                    - i128::from(laps_behind) * capacity as i128;
+        let k = geometry.index_bits;
+        let last = Word::MAX >> k;
+        let positions = [0, 1, capacity / 2, capacity.saturating_sub(2), capacity - 1];
+        for cycle in [0, 1, last - 1, last] {
+            for position in positions.into_iter().filter(|&p| p < capacity) {
+                let cursor = cycle << k | position as Word;
+                let expected = if position + 1 < capacity {
+                    cursor + 1
+                } else {
+                    cycle.wrapping_add(1) << k
+                };
                 assert_eq!(
-                    geometry.passed(cursor, HeadHint::of(hint)),
-                    believed(geometry, ahead),
-                    "capacity {capacity}: a hint {laps_behind} laps behind, at {hint_position}"
+                    geometry.advance(cursor),
+                    expected,
+                    "{capacity}: {cursor:#x}"
+                );
+                let entry = |cycle: Word| geometry.entry(cycle, position, 0);
+                assert_eq!(geometry.laps_ahead(entry(cycle), cursor), 0);
+                assert_eq!(geometry.laps_ahead(entry(cycle.wrapping_add(1)), cursor), 1);
+                let before = entry(cycle.wrapping_sub(1));
+                assert_eq!(geometry.laps_ahead(before, cursor), geometry.lap_behind());
+                assert_eq!(
+                    geometry.laps_ahead(before | TAG, cursor),
+                    geometry.lap_behind()
                 );
             }
         }
-        // One lap short of a whole period behind is one lap ahead once cut.
-        let hint = cursor_at(geometry, cycle.wrapping_sub(period.wrapping_sub(1)), 0);
-        assert!(geometry.passed(cursor, HeadHint::of(hint)));
     }
 }
 
@@ -303,7 +189,7 @@ fn stale_head_hints_are_believed_only_a_whole_cut_period_late() {
 fn len_is_zero_when_head_is_ahead_of_a_lagging_tail() {
     let ring = Ring::<[Slot; 2]>::empty();
     let ring: &Ring<[Slot]> = &ring;
-    ring.push(0).unwrap();
+    ring.push(0);
     assert_eq!(ring.pop(), Some(0));
     // Do the fill half of `push(1)` at position 1 by hand, without moving
     // `tail`.
@@ -320,7 +206,7 @@ fn len_is_zero_when_head_is_ahead_of_a_lagging_tail() {
     assert_eq!(ring.pop(), Some(1));
     assert_eq!(ring.len(), 0);
     assert_eq!(ring.pop(), None);
-    ring.push(1).unwrap();
+    ring.push(1);
     assert_eq!(ring.len(), 1);
 }
 
@@ -340,59 +226,26 @@ fn full_ring_at_lap<const N: usize>(lap: Word) -> Ring<[Slot; N]> {
     ring
 }
 
-/// Starts a full ring at lap `lap` and checks FIFO behaviour, `len` and
-/// overflow against a model from there. Indices go back with the `head`
-/// hint of their pop (as guards return them) or without one; a push into
-/// the full ring must still overflow with the newest hint there is and
-/// with one two laps stale.
+/// Starts a full ring at lap `lap` and checks FIFO behaviour and `len`
+/// against a model from there.
 fn matches_fifo_model_from_lap<const N: usize>(seed: u64, lap: Word) {
     let ring = full_ring_at_lap::<N>(lap);
     let ring: &Ring<[Slot]> = &ring;
     let mut model: VecDeque<usize> = (0..N).collect();
-    let mut held: Vec<(usize, HeadHint)> = Vec::new();
-    let mut hints = vec![ring.head_hint()]; // every pop's, oldest first
+    let mut held: Vec<usize> = Vec::new();
     let mut rng = Lcg(seed);
     for _ in 0..10 * N + 100 {
-        if rng.below(2) == 0 {
-            let taken = ring.pop_hinted();
-            assert_eq!(taken.map(|(i, _)| i), model.pop_front(), "lap {lap:#x}");
-            if let Some((i, hint)) = taken {
-                held.push((i, hint));
-                hints.push(hint);
-            }
-        } else if let Some((i, hint)) =
-            (!held.is_empty()).then(|| held.swap_remove(rng.below(held.len())))
-        {
-            if rng.below(2) == 0 {
-                ring.push_hinted(i, hint).unwrap();
-            } else {
-                ring.push(i).unwrap();
-            }
-            model.push_back(i);
+        if rng.below(2) == 0 || held.is_empty() {
+            let taken = ring.pop();
+            assert_eq!(taken, model.pop_front(), "lap {lap:#x}");
+            held.extend(taken);
         } else {
-            assert_eq!(ring.push(0), Err(Overflow), "lap {lap:#x}");
-            let newest = hints[hints.len() - 1];
-            assert_eq!(ring.push_hinted(0, newest), Err(Overflow), "lap {lap:#x}");
-            if let Some(i) = hints.len().checked_sub(2 * N + 1) {
-                assert_eq!(ring.push_hinted(0, hints[i]), Err(Overflow), "lap {lap:#x}");
-            }
-            assert_eq!(ring.push_hinted(0, ring.head_hint()), Err(Overflow));
+            let i = held.swap_remove(rng.below(held.len()));
+            ring.push(i);
+            model.push_back(i);
         }
         assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
     }
-}
-
-/// The case an independent review found in the first version of the hint
-/// (believed anywhere in half the cut range): a full ring far from lap 0,
-/// and a return carrying the hint every ring starts with. It must report
-/// the overflow, not fill the slot `head` still points at.
-#[test]
-fn an_old_hint_does_not_hide_an_overflow() {
-    let ring = full_ring_at_lap::<4>((1 << 29) + 5);
-    let ring: &Ring<[Slot]> = &ring;
-    assert_eq!(ring.push_hinted(1, HeadHint::ORIGIN), Err(Overflow));
-    assert_eq!(ring.len(), 4);
-    assert_eq!(drain(ring), [0, 1, 2, 3]);
 }
 
 /// Laps just before the cursor's and the slot's cycle fields wrap.
@@ -463,7 +316,7 @@ fn tiny_ring_stress<const N: usize>(threads: usize, rounds: usize) {
                         };
                         assert!(!held[i].swap(true, Ordering::AcqRel), "{i} held twice");
                         assert!(held[i].swap(false, Ordering::AcqRel));
-                        ring.push(i).expect("a held index overflowed");
+                        ring.push(i);
                     }
                 })
             })
@@ -515,7 +368,7 @@ fn bulk_matches_fifo_model<const N: usize>(seed: u64, lap: Word) {
                 let count = 1 + rng.below(held.len());
                 let start = rng.below(held.len() - count + 1);
                 let returned: Vec<usize> = held.drain(start..start + count).collect();
-                ring.push_bulk(&returned).unwrap();
+                ring.push_bulk(&returned);
                 model.extend(&returned);
             }
             2 => {
@@ -525,10 +378,10 @@ fn bulk_matches_fifo_model<const N: usize>(seed: u64, lap: Word) {
             }
             _ if !held.is_empty() => {
                 let i = held.swap_remove(rng.below(held.len()));
-                ring.push(i).unwrap();
+                ring.push(i);
                 model.push_back(i);
             }
-            _ => assert_eq!(ring.push_bulk(&[0]), Err(Overflow)),
+            _ => {}
         }
         assert_eq!(ring.len(), model.len(), "lap {lap:#x}");
     }
@@ -544,17 +397,6 @@ fn bulk_operations_match_a_fifo_model() {
             bulk_matches_fifo_model::<37>(seed, lap >> 6);
         }
     }
-}
-
-#[test]
-fn a_bulk_push_into_a_full_ring_overflows() {
-    let ring = Ring::<[Slot; 4]>::full();
-    let ring: &Ring<[Slot]> = &ring;
-    let mut out = [0; 2];
-    assert_eq!(ring.pop_bulk(&mut out), 2);
-    ring.push_bulk(&out).unwrap();
-    assert_eq!(ring.push_bulk(&[1]), Err(Overflow));
-    assert_eq!(ring.len(), 4);
 }
 
 /// Threads mixing bulk and single operations on small rings.
@@ -588,10 +430,10 @@ fn bulk_and_single_operations_share_a_ring_under_threads() {
                         assert!(held[i].swap(false, Ordering::AcqRel));
                     }
                     if round % 3 == 0 {
-                        ring.push_bulk(&out[..taken]).unwrap();
+                        ring.push_bulk(&out[..taken]);
                     } else {
                         for &i in &out[..taken] {
-                            ring.push(i).unwrap();
+                            ring.push(i);
                         }
                     }
                 }

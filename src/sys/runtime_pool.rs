@@ -424,7 +424,9 @@ impl<T> RuntimePool<T> {
 unsafe impl<T> Storage for RuntimePool<T> {
     type Item = T;
 
-    #[inline]
+    type Slots = [Slot];
+
+    #[inline(always)]
     fn ring(&self) -> &Ring<[Slot]> {
         &self.ring
     }
@@ -448,7 +450,7 @@ impl<T> Drop for RuntimePool<T> {
     /// unmapped.
     fn drop(&mut self) {
         if std::mem::needs_drop::<T>() {
-            while let Some(position) = hot::take_bare_index(&self.hot, &self.ring) {
+            while let Some(position) = hot::take_index(&self.hot, &self.ring) {
                 // SAFETY: taken, so initialised and owned by nobody else.
                 unsafe { self.item(position).as_ptr().drop_in_place() };
             }
