@@ -200,7 +200,7 @@ pub use guard::{Guard, Handle};
 #[cfg(not(loom))]
 pub use iovec::{IoVec, IoVecError, UIO_MAXIOV};
 #[cfg(not(loom))]
-pub use pool::{BoundedPool, ZeroInit};
+pub use pool::{BoundedPool, Inline, Memory, Pool, ZeroInit};
 #[cfg(not(loom))]
 pub use stats::PoolStats;
 #[cfg(not(loom))]

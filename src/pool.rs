@@ -1,22 +1,33 @@
-//! The static pool: an arena of `N` items and the ring of their free indices.
+//! The pool: a hot slot and a ring of free indices in front of the items'
+//! memory, with one implementation of every operation for every kind of
+//! memory.
 //!
-//! [`BoundedPool<T, N>`] owns `N` items of `T` in place (no allocator) and a
-//! lock-free ring of the indices of the free ones. It is built by a
-//! `const fn`, so it can be a `static`; for items whose all-zero bytes are a
-//! valid value ([`ZeroInit`], e.g. the byte tiers) the whole pool starts as
-//! zero bytes with every buffer free, so it is placed in `.bss` and costs
-//! neither flash nor start-up time. Other item types start empty and are
-//! filled once with [`BoundedPool::fill`].
+//! [`Pool<M>`] is generic over where its items live ([`Memory`]):
 //!
-//! The items are aligned to 64 bytes, so every buffer of 64 bytes or more
-//! starts on a cache line of its own (and satisfies the alignment most DMA
-//! engines ask for). Page-aligned memory is the `std` layer's job.
+//! * [`Inline<T, N>`]: `N` items of `T` inside the pool itself, with the
+//!   ring, so a pool is built by a `const fn` and can be a `static`
+//!   ([`BoundedPool<T, N>`] and the tier pools such as
+//!   [`SmallPool<N>`](crate::SmallPool)). For items whose all-zero bytes
+//!   are a valid value ([`ZeroInit`], e.g. the byte tiers) the whole pool
+//!   starts as zero bytes with every buffer free, so it is placed in `.bss`
+//!   and costs neither flash nor start-up time. Other item types start
+//!   empty and are filled once with [`Pool::fill`]. The items are aligned
+//!   to 64 bytes, so every buffer of 64 bytes or more starts on a cache
+//!   line of its own (and satisfies the alignment most DMA engines ask
+//!   for).
+//! * `sys::Mapped<T>` (feature `std`): a capacity chosen at run time, the
+//!   items in one page-aligned `mmap` region and the ring on the heap
+//!   (`sys::RuntimePool<T>`).
+//!
+//! The memory decides only where things are; taking and returning buffers
+//! is the same code for both, and for a static pool the capacity is a
+//! constant in all of it.
 
 use crate::backoff::{Adapt, DefaultAdapt};
 use crate::cache_padded::CachePadded;
 use crate::guard::{self, Guard, sealed::Storage};
 use crate::hot::{self, HotSlot};
-use crate::ring::{MAX_CAPACITY, Ring, Slot};
+use crate::ring::{MAX_CAPACITY, Ring, Slot, Slots};
 use crate::sync::{AtomicBool, Ordering};
 use crate::{BufIndex, FillError, PoolEmpty, PoolStats, RawIndexError};
 use core::cell::UnsafeCell;
@@ -54,16 +65,18 @@ zero_init!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize bool char f32 f64
 // valid elements.
 unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 
-/// A bounded, lock-free pool of `N` items of `T`, usable as a `static`.
+/// A bounded, lock-free pool of items whose memory `M` is
+/// [`Inline<T, N>`] (a [`BoundedPool`], usable as a `static`) or, with
+/// feature `std`, `sys::Mapped<T>` (a `sys::RuntimePool`, sized at run
+/// time).
 ///
 /// Taking an item ([`try_get`](Self::try_get)) and returning it (dropping
 /// the [`Guard`]) are each lock-free and never allocate: a return puts the
-/// index into one of the pool's two hot slots (the owned one, if its get
-/// claimed that; else the shared one, if it is empty), else pushes it to a
-/// ring of indices; a get takes a hot slot's index first (the item returned
-/// last, likely still in the cache), else pops the ring. With fewer than
-/// `N` items held, `try_get` succeeds (up to the ABA bound in the crate
-/// docs); returning an item always succeeds without waiting.
+/// index into the pool's hot slot if it is empty, else pushes it to a ring
+/// of indices; a get takes the hot slot's index first (the item returned
+/// last, likely still in the cache), else pops the ring. With fewer items
+/// held than the capacity, `try_get` succeeds (up to the ABA bound in the
+/// crate docs); returning an item always succeeds without waiting.
 ///
 /// ```
 /// static POOL: iobuf::MicroPool<8> = iobuf::MicroPool::new();
@@ -101,18 +114,75 @@ unsafe impl<T: ZeroInit, const N: usize> ZeroInit for [T; N] {}
 /// static HUGE: iobuf::BoundedPool<u8, TOO_MANY> = iobuf::BoundedPool::unfilled();
 /// # fn main() { let _ = HUGE.capacity(); }
 /// ```
-#[repr(C)]
-pub struct BoundedPool<T, const N: usize> {
-    ring: Ring<[Slot; N]>,
-    /// The hot slots, which keep the free index returned last (see the
-    /// `hot` module).
+pub struct Pool<M: Memory> {
+    /// The hot slot, which keeps the free index returned last (see the
+    /// `hot` module), on a cache line of its own.
     hot: CachePadded<HotSlot>,
-    /// Set for a pool made by [`unfilled`](Self::unfilled) until
-    /// [`fill`](Self::fill) claims it; zero (false) otherwise, so a
+    /// The items and the ring of the free ones' indices.
+    memory: M,
+}
+
+/// A pool of `N` items of `T` held inside the pool itself: what a `static`
+/// pool is. The tier pools ([`SmallPool<N>`](crate::SmallPool) and the
+/// others) are `BoundedPool`s of byte arrays.
+///
+/// ```
+/// static DESCRIPTORS: iobuf::BoundedPool<[u32; 4], 16> = iobuf::BoundedPool::new();
+/// assert_eq!(DESCRIPTORS.capacity(), 16);
+/// ```
+pub type BoundedPool<T, const N: usize> = Pool<Inline<T, N>>;
+
+/// Where a pool's items and its ring of free indices live. Sealed: the
+/// crate's two kinds are [`Inline`] and, with feature `std`,
+/// `sys::Mapped`.
+///
+/// # Safety
+///
+/// `item(i)` must return a pointer to item `i`, valid for reads and writes
+/// for as long as the memory lives, for every `i` below `ring().capacity()`;
+/// distinct `i` give disjoint items; the item of every index that enters
+/// the ring must be initialised before it does, and stay so while the
+/// index is free or held.
+pub unsafe trait Memory: sealed::Sealed {
+    /// The type of one item.
+    type Item;
+    /// The ring's slot array: `[Slot; N]` when the capacity is a constant,
+    /// `[Slot]` otherwise.
+    #[doc(hidden)]
+    type Slots: Slots + ?Sized;
+    /// The pool type's name, for `Debug`.
+    #[doc(hidden)]
+    const NAME: &'static str;
+    /// The ring of free indices.
+    #[doc(hidden)]
+    fn ring(&self) -> &Ring<Self::Slots>;
+    /// Item `index`; `index` is below the ring's capacity.
+    #[doc(hidden)]
+    fn item(&self, index: usize) -> NonNull<Self::Item>;
+    /// Start of the array holding every item.
+    #[doc(hidden)]
+    fn region_ptr(&self) -> *mut u8;
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`Memory`](super::Memory) to the crate's own kinds.
+    pub trait Sealed {}
+}
+
+/// The memory of a [`BoundedPool`]: `N` items of `T` and the ring of the
+/// free ones' indices, inside the pool. Built only by the pool's
+/// constructors.
+#[repr(C)]
+pub struct Inline<T, const N: usize> {
+    ring: Ring<[Slot; N]>,
+    /// Set for a pool made by [`unfilled`](Pool::unfilled) until
+    /// [`fill`](Pool::fill) claims it; zero (false) otherwise, so a
     /// zero-initialised pool stays all zero bytes.
     awaiting_fill: AtomicBool,
     items: Items<T, N>,
 }
+
+impl<T, const N: usize> sealed::Sealed for Inline<T, N> {}
 
 /// The arena. An item is initialised whenever its index is in the ring or
 /// held by a guard or in raw form.
@@ -122,10 +192,10 @@ struct Items<T, const N: usize>([UnsafeCell<MaybeUninit<T>>; N]);
 // SAFETY: the pool hands each item to one owner at a time (ring invariant
 // 1), and the ring's acquire/release orderings order one owner's accesses
 // before the next one's, exactly like a `Mutex<T>`: sharing the pool between
-// threads sends items between them, so `T: Send` suffices.
-unsafe impl<T: Send, const N: usize> Sync for BoundedPool<T, N> {}
+// threads sends items between them, so `M::Item: Send` suffices.
+unsafe impl<M: Memory + Send> Sync for Pool<M> where M::Item: Send {}
 
-impl<T, const N: usize> BoundedPool<T, N> {
+impl<T, const N: usize> Pool<Inline<T, N>> {
     /// Evaluated (and so checked at compile time) by every constructor.
     const CAPACITY_IS_VALID: () = assert!(
         N > 0 && N <= MAX_CAPACITY,
@@ -145,10 +215,12 @@ impl<T, const N: usize> BoundedPool<T, N> {
     pub const fn unfilled() -> Self {
         let () = Self::CAPACITY_IS_VALID;
         Self {
-            ring: Ring::empty(),
             hot: CachePadded::new(HotSlot::new()),
-            awaiting_fill: AtomicBool::new(true),
-            items: Items([const { UnsafeCell::new(MaybeUninit::uninit()) }; N]),
+            memory: Inline {
+                ring: Ring::empty(),
+                awaiting_fill: AtomicBool::new(true),
+                items: Items([const { UnsafeCell::new(MaybeUninit::uninit()) }; N]),
+            },
         }
     }
 
@@ -169,21 +241,39 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// assert_eq!(*COUNTERS.try_get().unwrap(), Some(0));
     /// ```
     pub fn fill(&self, mut init: impl FnMut(BufIndex) -> T) -> Result<(), FillError> {
-        if !self.awaiting_fill.swap(false, Ordering::AcqRel) {
+        let memory = &self.memory;
+        if !memory.awaiting_fill.swap(false, Ordering::AcqRel) {
             return Err(FillError::AlreadyFilled);
         }
         for position in 0..N {
             let index = BufIndex::from_position(position);
             // SAFETY: `index` has never been in the ring and this call won
             // the fill, so nothing else can reach item `index`.
-            unsafe { self.item(position).as_ptr().write(init(index)) };
+            unsafe { memory.item(position).as_ptr().write(init(index)) };
             // The ring started empty and receives each index once.
-            self.ring.push(position);
+            memory.ring.push(position);
         }
         Ok(())
     }
+}
 
-    /// Takes a free item, never blocking: [`PoolEmpty`] when all `N` are
+impl<M: Memory> Pool<M> {
+    /// A pool of every item of `memory`, whose ring holds them all.
+    #[cfg(feature = "std")]
+    pub(crate) fn with_memory(memory: M) -> Self {
+        Self {
+            hot: CachePadded::new(HotSlot::new()),
+            memory,
+        }
+    }
+
+    /// The pool's memory.
+    #[cfg(feature = "std")]
+    pub(crate) fn memory(&self) -> &M {
+        &self.memory
+    }
+
+    /// Takes a free item, never blocking: [`PoolEmpty`] when all are
     /// checked out. Lock-free, safe in interrupt handlers.
     ///
     /// ```
@@ -332,23 +422,25 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// assert_eq!(address.as_ptr(), buf.as_mut_ptr());
     /// assert!(POOL.item_ptr(iobuf::BufIndex::new(4)).is_err());
     /// ```
-    pub fn item_ptr(&self, index: BufIndex) -> Result<NonNull<T>, RawIndexError> {
+    pub fn item_ptr(&self, index: BufIndex) -> Result<NonNull<M::Item>, RawIndexError> {
         guard::item_ptr(self, index)
     }
 
-    /// How many items the pool has: `N`.
+    /// How many items the pool has (`N` for a [`BoundedPool`]).
     ///
     /// ```
     /// static POOL: iobuf::SmallPool<1024> = iobuf::SmallPool::new();
     /// assert_eq!(POOL.capacity(), 1024);
     /// ```
-    pub const fn capacity(&self) -> usize {
-        N
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.memory.ring().capacity()
     }
 
-    /// Start of the array holding every item (64-byte aligned, `N ·
-    /// size_of::<T>()` bytes), e.g. to register the pool's buffers with
-    /// io_uring as one region. Grants no access: items belong to their
+    /// Start of the array holding every item (`capacity() ·
+    /// size_of::<M::Item>()` bytes; 64-byte aligned in a [`BoundedPool`],
+    /// page-aligned in a runtime pool), e.g. to register the pool's buffers
+    /// with io_uring as one region. Grants no access: items belong to their
     /// holders.
     ///
     /// ```
@@ -360,17 +452,17 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// assert_eq!(POOL.region_len(), 4 * iobuf::SMALL_SIZE);
     /// ```
     pub fn region_ptr(&self) -> *mut u8 {
-        self.items.0.as_ptr().cast_mut().cast()
+        self.memory.region_ptr()
     }
 
-    /// Bytes of the item array: `N · size_of::<T>()`.
+    /// Bytes of the item array: `capacity() · size_of::<M::Item>()`.
     ///
     /// ```
     /// static POOL: iobuf::PicoPool<3> = iobuf::PicoPool::new();
     /// assert_eq!(POOL.region_len(), 48);
     /// ```
-    pub const fn region_len(&self) -> usize {
-        N * size_of::<T>()
+    pub fn region_len(&self) -> usize {
+        self.capacity() * size_of::<M::Item>()
     }
 
     /// A snapshot of the pool's counters.
@@ -385,7 +477,7 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// ```
     pub fn stats(&self) -> PoolStats {
         PoolStats {
-            capacity: N,
+            capacity: self.capacity(),
             available: self.available(),
         }
     }
@@ -402,11 +494,11 @@ impl<T, const N: usize> BoundedPool<T, N> {
     /// # drop(held);
     /// ```
     pub fn available(&self) -> usize {
-        hot::available(&self.hot, &self.ring)
+        hot::available(&self.hot, self.memory.ring())
     }
 }
 
-impl<T: ZeroInit, const N: usize> BoundedPool<T, N> {
+impl<T: ZeroInit, const N: usize> Pool<Inline<T, N>> {
     /// A full pool of `N` zeroed items, every one free. All zero bytes:
     /// as a `static` it lives in `.bss`.
     ///
@@ -419,28 +511,30 @@ impl<T: ZeroInit, const N: usize> BoundedPool<T, N> {
     pub const fn new() -> Self {
         let () = Self::CAPACITY_IS_VALID;
         Self {
-            ring: Ring::full(),
             hot: CachePadded::new(HotSlot::new()),
-            awaiting_fill: AtomicBool::new(false),
-            items: Items([const { UnsafeCell::new(MaybeUninit::zeroed()) }; N]),
+            memory: Inline {
+                ring: Ring::full(),
+                awaiting_fill: AtomicBool::new(false),
+                items: Items([const { UnsafeCell::new(MaybeUninit::zeroed()) }; N]),
+            },
         }
     }
 }
 
-impl<T: ZeroInit, const N: usize> Default for BoundedPool<T, N> {
+impl<T: ZeroInit, const N: usize> Default for Pool<Inline<T, N>> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-// SAFETY: `item` points into `self.items`, which lives as long as the pool;
-// distinct positions are distinct array elements; an item is initialised
-// before its index first enters the ring (zeroed by `new`, written by
-// `fill`), and only initialised items' indices ever enter it.
-unsafe impl<T, const N: usize> Storage for BoundedPool<T, N> {
+// SAFETY: `item` points into `self.items`, which lives as long as the
+// memory; distinct positions are distinct array elements; an item is
+// initialised before its index first enters the ring (zeroed by `new`,
+// written by `fill`), and only initialised items' indices ever enter it.
+unsafe impl<T, const N: usize> Memory for Inline<T, N> {
     type Item = T;
-
     type Slots = [Slot; N];
+    const NAME: &'static str = "BoundedPool";
 
     #[inline(always)]
     fn ring(&self) -> &Ring<[Slot; N]> {
@@ -448,35 +542,55 @@ unsafe impl<T, const N: usize> Storage for BoundedPool<T, N> {
     }
 
     #[inline(always)]
+    fn item(&self, index: usize) -> NonNull<T> {
+        NonNull::from(&self.items.0[index]).cast()
+    }
+
+    fn region_ptr(&self) -> *mut u8 {
+        self.items.0.as_ptr().cast_mut().cast()
+    }
+}
+
+// SAFETY: forwarded from `M`'s `Memory` contract, which is the same.
+unsafe impl<M: Memory> Storage for Pool<M> {
+    type Item = M::Item;
+    type Slots = M::Slots;
+
+    #[inline(always)]
+    fn ring(&self) -> &Ring<M::Slots> {
+        self.memory.ring()
+    }
+
+    #[inline(always)]
     fn hot(&self) -> &HotSlot {
         &self.hot
     }
 
-    #[inline]
-    fn item(&self, index: usize) -> NonNull<T> {
-        NonNull::from(&self.items.0[index]).cast()
+    #[inline(always)]
+    fn item(&self, index: usize) -> NonNull<M::Item> {
+        self.memory.item(index)
     }
 }
 
-impl<T, const N: usize> Drop for BoundedPool<T, N> {
+impl<M: Memory> Drop for Pool<M> {
     /// Drops the free items. No guard can outlive the pool; items still out
     /// in raw form are leaked, not dropped.
     fn drop(&mut self) {
-        if core::mem::needs_drop::<T>() {
-            while let Some(position) = hot::take_index(&self.hot, &self.ring) {
+        if core::mem::needs_drop::<M::Item>() {
+            while let Some(position) = hot::take_index(&self.hot, self.memory.ring()) {
                 // SAFETY: `position` came out of the hot slot or the ring, so
                 // its item is initialised and owned by nobody else; it is
                 // dropped once.
-                unsafe { self.item(position).as_ptr().drop_in_place() };
+                unsafe { self.memory.item(position).as_ptr().drop_in_place() };
             }
         }
     }
 }
 
-impl<T, const N: usize> fmt::Debug for BoundedPool<T, N> {
+impl<M: Memory> fmt::Debug for Pool<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedPool")
-            .field("capacity", &N)
+        f.debug_struct(M::NAME)
+            .field("capacity", &self.capacity())
             .field("available", &self.available())
             .finish()
     }

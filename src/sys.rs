@@ -17,4 +17,4 @@ pub use aligned::{
     aligned_mem_blocks, page_size,
 };
 pub use iovec::{io_slices, io_slices_mut};
-pub use runtime_pool::{OwnedGuard, PoolError, RuntimePool};
+pub use runtime_pool::{Mapped, OwnedGuard, PoolError, RuntimePool};
