@@ -47,6 +47,7 @@ impl core::error::Error for PoolEmpty {}
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RawIndexError {
     /// The index is not below the pool's capacity.
     OutOfRange {
@@ -91,6 +92,7 @@ impl core::error::Error for RawIndexError {}
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum FillError {
     /// The pool was filled before (or started full).
     AlreadyFilled,

@@ -539,6 +539,7 @@ pub(crate) fn collect_bounded<T, const K: usize>(
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum IoVecError {
     /// More buffers than the destination array or `heapless::Vec` holds.
     Full {

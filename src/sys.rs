@@ -12,9 +12,6 @@ mod aligned;
 mod iovec;
 mod runtime_pool;
 
-pub use aligned::{
-    AlignedMem, HUGE_PAGE_SIZE, MemError, MemOptions, Pages, aligned_mem, aligned_mem_block,
-    aligned_mem_blocks, page_size,
-};
+pub use aligned::{AlignedMem, HUGE_PAGE_SIZE, MemError, MemOptions, Pages, page_size};
 pub use iovec::{io_slices, io_slices_mut};
 pub use runtime_pool::{Mapped, OwnedGuard, PoolError, RuntimePool};

@@ -2,10 +2,7 @@
 //! fallback and typed errors, against the real `mmap`.
 #![cfg(all(feature = "std", unix, not(miri)))]
 
-use iobuf::sys::{
-    AlignedMem, HUGE_PAGE_SIZE, MemError, MemOptions, Pages, aligned_mem, aligned_mem_block,
-    aligned_mem_blocks, page_size,
-};
+use iobuf::sys::{AlignedMem, HUGE_PAGE_SIZE, MemError, MemOptions, Pages, page_size};
 
 fn read_number(path: &str) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
@@ -31,10 +28,15 @@ fn memory_is_page_aligned_zeroed_and_exactly_as_long_as_asked() {
     }
 }
 
+/// `size` zeroed bytes aligned to `alignment`.
+fn aligned(size: usize, alignment: usize) -> Result<AlignedMem, MemError> {
+    AlignedMem::with_options(size, MemOptions::new().alignment(alignment))
+}
+
 #[test]
 fn aligned_mem_honours_alignments_above_a_page() {
     for alignment in [page_size(), 1 << 16, 1 << 21] {
-        let mem = aligned_mem(3 * page_size(), alignment).unwrap();
+        let mem = aligned(3 * page_size(), alignment).unwrap();
         assert_eq!(mem.as_ptr() as usize % alignment, 0);
         assert_eq!(mem.len(), 3 * page_size());
     }
@@ -42,7 +44,9 @@ fn aligned_mem_honours_alignments_above_a_page() {
 
 #[test]
 fn blocks_are_separate_single_pages() {
-    let mut blocks = aligned_mem_blocks(8, page_size()).unwrap();
+    let mut blocks: Vec<AlignedMem> = (0..8)
+        .map(|_| AlignedMem::new(page_size()).unwrap())
+        .collect();
     assert_eq!(blocks.len(), 8);
     for (i, block) in blocks.iter_mut().enumerate() {
         assert_eq!(block.len(), page_size());
@@ -53,7 +57,6 @@ fn blocks_are_separate_single_pages() {
         blocks.iter().map(|b| b.as_ptr() as usize).collect();
     assert_eq!(starts.len(), 8);
     assert!(blocks.iter().enumerate().all(|(i, b)| b[0] == i as u8));
-    assert_eq!(aligned_mem_block().unwrap().len(), page_size());
 }
 
 #[test]
@@ -69,7 +72,7 @@ fn zero_size_and_bad_alignment_are_typed_errors() {
     for alignment in [0, 3, page_size() / 2, 3 * page_size()] {
         assert!(
             matches!(
-                aligned_mem(64, alignment),
+                aligned(64, alignment),
                 Err(MemError::InvalidAlignment { .. })
             ),
             "alignment {alignment}"

@@ -191,6 +191,7 @@ pub enum Pages {
 /// }
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum MemError {
     /// The size is zero, or too large to round up to whole pages.
     InvalidSize {
@@ -402,44 +403,6 @@ impl fmt::Debug for AlignedMem {
             .field("locked", &self.locked)
             .finish()
     }
-}
-
-/// `aligned_mem(size, page_size)`: `size` zeroed bytes aligned to
-/// `page_size` (the Go library's `AlignedMem`).
-///
-/// ```
-/// let mem = iobuf::sys::aligned_mem(65536, iobuf::sys::page_size())?;
-/// assert_eq!(mem.len(), 65536);
-/// # Ok::<(), iobuf::sys::MemError>(())
-/// ```
-pub fn aligned_mem(size: usize, page_size: usize) -> Result<AlignedMem, MemError> {
-    AlignedMem::with_options(size, MemOptions::new().alignment(page_size))
-}
-
-/// `aligned_mem_blocks(n, page_size)`: `n` separate blocks of one
-/// `page_size` each (the Go library's `AlignedMemBlocks`). All or nothing:
-/// on an error the blocks made so far are unmapped.
-///
-/// ```
-/// let blocks = iobuf::sys::aligned_mem_blocks(4, iobuf::sys::page_size())?;
-/// assert_eq!(blocks.len(), 4);
-/// assert!(blocks.iter().all(|b| b.len() == iobuf::sys::page_size()));
-/// # Ok::<(), iobuf::sys::MemError>(())
-/// ```
-pub fn aligned_mem_blocks(n: usize, page_size: usize) -> Result<Vec<AlignedMem>, MemError> {
-    (0..n).map(|_| aligned_mem(page_size, page_size)).collect()
-}
-
-/// `aligned_mem_block()`: one OS page (the Go library's `AlignedMemBlock`).
-///
-/// ```
-/// let block = iobuf::sys::aligned_mem_block()?;
-/// assert_eq!(block.len(), iobuf::sys::page_size());
-/// # Ok::<(), iobuf::sys::MemError>(())
-/// ```
-pub fn aligned_mem_block() -> Result<AlignedMem, MemError> {
-    let page = page_size();
-    aligned_mem(page, page)
 }
 
 fn round_up(size: usize, granule: usize) -> Option<usize> {

@@ -49,6 +49,7 @@ pub type OwnedGuard<T> = Handle<Arc<RuntimePool<T>>>;
 /// println!("{error}");
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum PoolError {
     /// The capacity is zero or above [`MAX_CAPACITY`](crate::MAX_CAPACITY),
     /// or `capacity · size_of::<T>()` overflows `usize`. (Buffers that fit
