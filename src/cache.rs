@@ -65,6 +65,7 @@
 //! [`flush`](LocalCache::flush) a cache when its context goes idle.
 
 use crate::backoff::{Adapt, DefaultAdapt, wait_for};
+use crate::burst::{Burst, home::Home};
 use crate::guard::sealed::Storage;
 use crate::guard::{Guard, Handle};
 use crate::hot::take_index;
@@ -237,12 +238,14 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     }
 
     /// Takes up to `K` buffers as one [`CachedBurst`] (fewer only when the
-    /// cache and the pool ran dry): the cheapest way to move many
-    /// buffers, with no guard per buffer. Buffer 0 is the most recently
-    /// parked one. Dropping the burst parks all of them again in one go,
-    /// buffer 0 on top, so a burst taken and dropped whole leaves the
-    /// cache as it found it. When the cache holds `K` or more, taking and
-    /// parking are each one copy of `K` indices.
+    /// cache and the pool ran dry): one value for all of them, no guard per
+    /// buffer, the cheapest way to move many buffers (where
+    /// [`try_get_bulk`](Self::try_get_bulk) gives each buffer a guard of its
+    /// own). Buffer 0 is the most recently parked one. Dropping the burst
+    /// parks all of them again in one go, buffer 0 on top, so a burst taken
+    /// and dropped whole leaves the cache as it found it. When the cache
+    /// holds `K` or more, taking and parking are each one copy of `K`
+    /// indices.
     ///
     /// ```
     /// static POOL: iobuf::SmallPool<256> = iobuf::SmallPool::new();
@@ -261,28 +264,19 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         let len = self.len.get();
         if let Some(top) = len.checked_sub(K) {
             // The common case: the cache holds the whole burst, which takes
-            // the top `K` entries as they lie (stack order, newest last).
-            for (index, slot) in indices.iter_mut().zip(&self.slots()[top..len]) {
+            // the top `K` entries, newest first.
+            for (index, slot) in indices.iter_mut().zip(self.slots()[top..len].iter().rev()) {
                 *index = slot.get();
             }
             self.len.set(top);
-            return CachedBurst {
-                cache: self,
-                indices,
-                len: K,
-            };
+            return Burst::new(self, indices, K);
         }
         let mut taken = 0;
         self.take_newest(K, |index| {
             indices[taken] = index;
             taken += 1;
         });
-        indices[..taken].reverse(); // newest first -> stack order
-        CachedBurst {
-            cache: self,
-            indices,
-            len: taken,
-        }
+        Burst::new(self, indices, taken)
     }
 
     /// Hands up to `wanted` cached indices to `take`, newest first,
@@ -387,18 +381,19 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
     /// Pushes indices the caller owns, in order; spills the older half
     /// whenever the cache fills up. No user code runs in between, so the
     /// length can stay in a register.
-    fn park_all(&self, indices: &[u32]) {
+    fn park_all(&self, indices: impl ExactSizeIterator<Item = u32>) {
         let slots = self.slots();
         let mut len = self.len.get();
         if let Some(room) = slots.get(len..len + indices.len()) {
             // The common case: everything fits, one straight copy.
-            for (slot, &index) in room.iter().zip(indices) {
+            let added = indices.len();
+            for (slot, index) in room.iter().zip(indices) {
                 slot.set(index);
             }
-            self.len.set(len + indices.len());
+            self.len.set(len + added);
             return;
         }
-        for &index in indices {
+        for index in indices {
             if len == C {
                 self.len.set(len);
                 self.spill(Self::HALF);
@@ -575,9 +570,8 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
 }
 
 /// Up to `K` buffers taken from a [`LocalCache`] at once by
-/// [`try_get_burst`](LocalCache::try_get_burst): their indices in a plain
-/// array, no guard per buffer. Dropping it parks every buffer in the cache
-/// again.
+/// [`try_get_burst`](LocalCache::try_get_burst): a [`Burst`] whose buffers
+/// go back to that cache when it drops, buffer 0 on top.
 ///
 /// ```
 /// static POOL: iobuf::NanoPool<8> = iobuf::NanoPool::new();
@@ -589,108 +583,19 @@ impl<P: Storage, const C: usize> fmt::Debug for CachedGuard<'_, '_, P, C> {
 /// let address = POOL.item_ptr(index).unwrap().cast::<u8>().as_ptr();
 /// assert_eq!(address.cast_const(), burst[1].as_ptr());
 /// ```
-#[must_use = "dropping a burst returns its buffers at once"]
-pub struct CachedBurst<'c, 'p, P: Storage, const C: usize, const K: usize> {
-    cache: &'c LocalCache<'p, P, C>,
-    /// `indices[..len]`: distinct indices the burst owns (invariant 1), in
-    /// the cache's stack order: `indices[len - 1]` is the newest, buffer 0
-    /// of the burst. Taking and parking are then straight copies.
-    indices: [u32; K],
-    len: usize,
-}
+pub type CachedBurst<'c, 'p, P, const C: usize, const K: usize> =
+    Burst<&'c LocalCache<'p, P, C>, K>;
 
-impl<P: Storage, const C: usize, const K: usize> CachedBurst<'_, '_, P, C, K> {
-    /// How many buffers the burst holds.
-    pub fn len(&self) -> usize {
-        self.len
+impl<'p, P: Storage, const C: usize> Home for &LocalCache<'p, P, C> {
+    type Pool = P;
+    const NAME: &'static str = "CachedBurst";
+
+    fn pool(&self) -> &P {
+        self.pool
     }
 
-    /// Whether the burst holds no buffer.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The pool index of buffer `i` of the burst (`burst[i]` is the buffer
-    /// itself).
-    ///
-    /// # Panics
-    ///
-    /// If `i >= self.len()`.
-    pub fn buf_index(&self, i: usize) -> BufIndex {
-        BufIndex::new(self.raw(i))
-    }
-
-    /// The index of buffer `i` (stored newest last, see `indices`).
-    fn raw(&self, i: usize) -> u32 {
-        assert!(i < self.len, "buffer {i} of a burst of {}", self.len);
-        self.indices[self.len - 1 - i]
-    }
-
-    /// The indices in burst order (newest first).
-    fn in_order(&self) -> impl ExactSizeIterator<Item = &u32> + DoubleEndedIterator {
-        self.indices[..self.len].iter().rev()
-    }
-
-    /// The buffers, in burst order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &P::Item> {
-        let pool = self.cache.pool;
-        self.in_order().map(move |&index| {
-            // SAFETY: the burst owns `index` exclusively (invariant 1); the
-            // item is initialised and outlives the burst, which borrows the
-            // cache and so the pool.
-            unsafe { pool.item(index as usize).as_ref() }
-        })
-    }
-
-    /// The buffers, mutably, in burst order.
-    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = &mut P::Item> {
-        let pool = self.cache.pool;
-        self.in_order().map(move |&index| {
-            // SAFETY: as in `iter`; the indices are distinct, so the items
-            // are disjoint (`Storage` contract) and the `&mut`s handed out
-            // together never alias; `&mut self` keeps anything else out.
-            unsafe { pool.item(index as usize).as_mut() }
-        })
-    }
-}
-
-impl<P: Storage, const C: usize, const K: usize> core::ops::Index<usize>
-    for CachedBurst<'_, '_, P, C, K>
-{
-    type Output = P::Item;
-
-    fn index(&self, i: usize) -> &P::Item {
-        let index = self.raw(i) as usize;
-        // SAFETY: as in `iter`.
-        unsafe { self.cache.pool.item(index).as_ref() }
-    }
-}
-
-impl<P: Storage, const C: usize, const K: usize> core::ops::IndexMut<usize>
-    for CachedBurst<'_, '_, P, C, K>
-{
-    fn index_mut(&mut self, i: usize) -> &mut P::Item {
-        let index = self.raw(i) as usize;
-        // SAFETY: as in `iter_mut`, for one item.
-        unsafe { self.cache.pool.item(index).as_mut() }
-    }
-}
-
-impl<P: Storage, const C: usize, const K: usize> Drop for CachedBurst<'_, '_, P, C, K> {
-    /// Parks the buffers in stack order, so buffer 0 ends on top: a burst
-    /// handed back whole leaves the cache's order as it found it.
-    fn drop(&mut self) {
-        let len = core::mem::take(&mut self.len);
-        self.cache.park_all(&self.indices[..len]);
-    }
-}
-
-impl<P: Storage, const C: usize, const K: usize> fmt::Debug for CachedBurst<'_, '_, P, C, K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Newest first, as `buf_index` numbers them (`in_order` decides).
-        let indices: heapless::Vec<u32, K> = self.in_order().copied().collect();
-        f.debug_struct("CachedBurst")
-            .field("indices", &indices)
-            .finish()
+    /// Parks the burst's buffers, buffer 0 last, so it ends on top.
+    fn take_back(&self, indices: &[u32]) {
+        self.park_all(indices.iter().rev().copied());
     }
 }

@@ -167,6 +167,8 @@ mod index;
 #[cfg(not(loom))]
 mod backoff;
 #[cfg(not(loom))]
+mod burst;
+#[cfg(not(loom))]
 mod cache;
 #[cfg(not(loom))]
 mod error;
@@ -191,6 +193,8 @@ pub use index::{BufIndex, IndexTooLarge};
 
 #[cfg(not(loom))]
 pub use backoff::{Adapt, DefaultAdapt, SPIN_ROUNDS};
+#[cfg(not(loom))]
+pub use burst::Burst;
 #[cfg(not(loom))]
 pub use cache::{CachedBurst, CachedGuard, LocalCache};
 #[cfg(not(loom))]

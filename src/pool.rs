@@ -24,6 +24,7 @@
 //! constant in all of it.
 
 use crate::backoff::{Adapt, DefaultAdapt};
+use crate::burst::{Burst, home::Home};
 use crate::cache_padded::CachePadded;
 use crate::guard::{self, Guard, sealed::Storage};
 use crate::hot::{self, HotSlot};
@@ -308,6 +309,40 @@ impl<M: Memory> Pool<M> {
         guard::try_get_bulk(&self)
     }
 
+    /// Takes up to `K` free items as one [`Burst`] (fewer only when fewer
+    /// are free), never blocking: one value for all of them and no guard
+    /// per item, where [`try_get_bulk`](Self::try_get_bulk) gives each its
+    /// own guard. A run of consecutive free buffers costs one atomic
+    /// read-modify-write in all; dropping the burst returns every item in
+    /// one bulk return. Not atomic as a group: concurrent calls may
+    /// interleave.
+    ///
+    /// ```
+    /// static POOL: iobuf::SmallPool<64> = iobuf::SmallPool::new();
+    ///
+    /// let mut burst = POOL.try_get_burst::<32>();
+    /// assert_eq!(burst.len(), 32);
+    /// burst[0][0] = 1;
+    /// drop(burst);
+    /// assert_eq!(POOL.available(), 64);
+    /// ```
+    pub fn try_get_burst<const K: usize>(&self) -> Burst<&Self, K> {
+        let mut taken = [0usize; K];
+        let mut len = self.memory.ring().pop_bulk(&mut taken);
+        // The ring ran dry: the hot slot may still hold one, and a single
+        // get reports empty only when the whole pool was.
+        while len < K {
+            let Some(index) = hot::take_index(&self.hot, self.memory.ring()) else {
+                break;
+            };
+            taken[len] = index;
+            len += 1;
+        }
+        // Indices are below the capacity, which fits in `u32`.
+        let indices = taken.map(|index| BufIndex::from_position(index).get());
+        Burst::new(self, indices, len)
+    }
+
     /// Returns many items in one call, in batches of 32 ring operations (the
     /// bulk counterpart of dropping each guard). Guards of another pool go
     /// back to their own pool.
@@ -550,6 +585,30 @@ unsafe impl<T, const N: usize> Memory for Inline<T, N> {
         self.items.0.as_ptr().cast_mut().cast()
     }
 }
+
+impl<M: Memory> Home for &Pool<M> {
+    type Pool = Pool<M>;
+    const NAME: &'static str = "Burst";
+
+    fn pool(&self) -> &Pool<M> {
+        self
+    }
+
+    /// Returns the burst's buffers to the ring in bulk, in batches of up to
+    /// 32 indices.
+    fn take_back(&self, indices: &[u32]) {
+        for chunk in indices.chunks(BURST_BATCH) {
+            let mut batch = [0usize; BURST_BATCH];
+            for (slot, &index) in batch.iter_mut().zip(chunk) {
+                *slot = BufIndex::new(index).as_usize();
+            }
+            self.memory.ring().push_bulk(&batch[..chunk.len()]);
+        }
+    }
+}
+
+/// How many indices a burst returns per ring call.
+const BURST_BATCH: usize = 32;
 
 // SAFETY: forwarded from `M`'s `Memory` contract, which is the same.
 unsafe impl<M: Memory> Storage for Pool<M> {

@@ -1,6 +1,6 @@
 //! Random sequences of operations on two `LocalCache`s in front of one pool,
 //! checked step by step against a model: the pool's free buffers are the
-//! hot slots in front of a FIFO ring (`model/free.rs`), each cache a LIFO
+//! hot slot in front of a FIFO ring (`model/free.rs`), each cache a LIFO
 //! stack with the documented refill (half its capacity, or
 //! what a bulk take needs) and spill (its older half) sizes. Every step must
 //! hand out exactly the buffer the model predicts, keep buffer contents, and
@@ -40,7 +40,7 @@ enum Op {
     IntoShared { c: bool, k: u8 },
     /// Park the `k`-th pool guard in cache `c`.
     Put { c: bool, k: u8 },
-    /// Drop the `k`-th pool guard (into a hot slot, else the ring).
+    /// Drop the `k`-th pool guard (into the hot slot, else the ring).
     DropShared { k: u8 },
     /// `try_get` on the pool directly.
     PoolGet { stamp: u8 },
@@ -62,7 +62,7 @@ impl CacheModel {
     }
 
     /// What `try_get` hands out, moving indices from the pool as it
-    /// refills (the ring's oldest, then one bare get if the ring ran dry).
+    /// refills (the ring's oldest, then one single get if the ring ran dry).
     fn take(&mut self, free: &mut FreeModel, wanted: usize) -> Option<u32> {
         if self.stack.is_empty() {
             let count = wanted.clamp(self.half(), self.capacity);
@@ -106,8 +106,8 @@ struct World<'c, const A: usize, const B: usize> {
     pool: &'c Pool,
     free: FreeModel,
     stamps: Vec<u8>,
-    /// Pool guards, and whether each owns the owned hot slot.
-    shared: Vec<(Guard<'c, Pool>, bool)>,
+    /// Pool guards.
+    shared: Vec<Guard<'c, Pool>>,
     a: Side<'c, A>,
     b: Side<'c, B>,
 }
@@ -197,21 +197,20 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
             Op::IntoShared { c, k } => on_side!(self, c, |side, _free, _stamps, shared| {
                 if !side.held.is_empty() {
                     let buf = side.held.swap_remove(usize::from(k) % side.held.len());
-                    shared.push((buf.into_shared(), false));
+                    shared.push(buf.into_shared());
                 }
             }),
             Op::Put { c, k } => on_side!(self, c, |side, free, _stamps, shared| {
                 if !shared.is_empty() {
-                    let (buf, owner) = shared.swap_remove(usize::from(k) % shared.len());
-                    free.release(owner);
+                    let buf = shared.swap_remove(usize::from(k) % shared.len());
                     side.model.park(free, buf.index().get());
                     side.cache.put(buf);
                 }
             }),
             Op::DropShared { k } => {
                 if !self.shared.is_empty() {
-                    let (buf, owner) = self.shared.swap_remove(usize::from(k) % self.shared.len());
-                    self.free.give((buf.index().get(), owner));
+                    let buf = self.shared.swap_remove(usize::from(k) % self.shared.len());
+                    self.free.give(buf.index().get());
                 }
             }
             Op::PoolGet { stamp } => {
@@ -220,13 +219,12 @@ impl<'c, const A: usize, const B: usize> World<'c, A, B> {
                     Ok(mut buf) => {
                         stamp_checked(
                             buf.index().get(),
-                            expected.map(|(index, _)| index),
+                            expected,
                             &mut buf,
                             &mut self.stamps,
                             stamp,
                         );
-                        let owner = expected.is_some_and(|(_, owner)| owner);
-                        self.shared.push((buf, owner));
+                        self.shared.push(buf);
                     }
                     Err(PoolEmpty) => assert_eq!(expected, None, "false empty"),
                 }

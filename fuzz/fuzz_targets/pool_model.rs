@@ -1,6 +1,6 @@
 //! Random sequences of pool operations, checked step by step against a
 //! model: the same successes, the same typed errors, the same buffer handed
-//! out (the hot slots, else the FIFO ring; see `model/free.rs`), buffer
+//! out (the hot slot, else the FIFO ring; see `model/free.rs`), buffer
 //! contents kept, and every buffer accounted for at the end.
 //!
 //! Covers static pools of several capacities and runtime pools, guards, bulk
@@ -108,33 +108,31 @@ fn check<G: Held>(
     let mut free = FreeModel::full(capacity);
     let mut raw: BTreeSet<u32> = BTreeSet::new();
     let mut stamps = vec![0u8; capacity];
-    // Each held guard, and whether it owns the owned hot slot.
-    let mut held: Vec<(G, bool)> = Vec::new();
+    let mut held: Vec<G> = Vec::new();
     let mut last = 0u32;
 
     for op in ops {
         match *op {
             Op::Get { stamp } => match (pool.try_get)() {
                 Ok(mut buf) => {
-                    let (expected, owner) = free.take().expect("got a buffer from an empty pool");
+                    let expected = free.take().expect("got a buffer from an empty pool");
                     let index = buf.index().get();
                     assert_eq!(index, expected, "not the buffer the model predicts");
                     let i = index as usize;
                     assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
                     buf.fill(stamp);
                     stamps[i] = stamp;
-                    held.push((buf, owner));
+                    held.push(buf);
                 }
                 Err(PoolEmpty) => assert!(free.is_empty(), "false empty"),
             },
             Op::Return { k } if !held.is_empty() => {
-                let (buf, owner) = held.swap_remove(usize::from(k) % held.len());
+                let buf = held.swap_remove(usize::from(k) % held.len());
                 last = buf.index().get();
-                free.give((last, owner));
+                free.give(last);
             }
             Op::IntoRaw { k } if !held.is_empty() => {
-                let (buf, owner) = held.swap_remove(usize::from(k) % held.len());
-                free.release(owner);
+                let buf = held.swap_remove(usize::from(k) % held.len());
                 let id = buf.into_raw().get();
                 assert!(raw.insert(id), "raw id {id} issued twice");
             }
@@ -160,7 +158,7 @@ fn check<G: Held>(
                     let buf = result.expect("a raw id was refused");
                     assert_eq!(buf.index().get(), id);
                     assert!(buf.iter().all(|&b| b == stamps[id as usize]));
-                    held.push((buf, false));
+                    held.push(buf);
                     last = id;
                 } else {
                     assert_eq!(
@@ -175,20 +173,18 @@ fn check<G: Held>(
                 let burst = (pool.get_bulk)();
                 let expected = free.take_bulk(8);
                 assert_eq!(burst.len(), expected.len(), "bulk took the wrong number");
-                for (mut buf, (expected, owner)) in burst.into_iter().zip(expected) {
+                for (mut buf, expected) in burst.into_iter().zip(expected) {
                     assert_eq!(buf.index().get(), expected, "not the model's order");
                     let i = expected as usize;
                     assert!(buf.iter().all(|&b| b == stamps[i]), "contents changed");
                     buf.fill(stamp);
                     stamps[i] = stamp;
-                    held.push((buf, owner));
+                    held.push(buf);
                 }
             }
             Op::PutBulk { n } => {
                 let n = usize::from(n).min(held.len());
-                let (returned, owners): (Vec<G>, Vec<bool>) =
-                    held.split_off(held.len() - n).into_iter().unzip();
-                owners.into_iter().for_each(|owner| free.release(owner));
+                let returned: Vec<G> = held.split_off(held.len() - n);
                 free.give_bulk(returned.iter().map(|g| g.index().get()));
                 if let Some(g) = returned.last() {
                     last = g.index().get();
@@ -208,7 +204,7 @@ fn check<G: Held>(
     // Everything comes back: raw ids re-entered, guards dropped.
     for id in std::mem::take(&mut raw) {
         let buf = (pool.reenter)(BufIndex::new(id)).expect("raw id refused at the end");
-        held.push((buf, false));
+        held.push(buf);
     }
     drop(held);
     assert_eq!((pool.stats)().available, capacity);
