@@ -20,16 +20,18 @@
 //! # What is in the box
 //!
 //! * Eight byte tiers, 16 B to 256 KiB in steps of four ([`Tier`],
-//!   [`PicoPool`] … [`GiantPool`]), and [`BoundedPool<T, N>`] for any item.
-//! * [`try_get`](BoundedPool::try_get) never waits; [`get`](BoundedPool::get)
+//!   [`PicoPool`] … [`GiantPool`]), and [`BoundedPool<T, N>`] for any item;
+//!   all are [`Pool`]s, the one type whose operations every pool shares.
+//! * [`try_get`](Pool::try_get) never waits; [`get`](Pool::get)
 //!   spins, then waits the way you choose ([`Adapt`]).
 //! * A [`Guard`] derefs to the buffer and returns it on drop (also during a
-//!   panic). [`Handle::into_raw`] and [`BoundedPool::from_raw_checked`] pass a
+//!   panic). [`Handle::into_raw`] and [`Pool::from_raw_checked`] pass a
 //!   buffer through C, DMA descriptors or io_uring `user_data` as a
 //!   [`BufIndex`]; bad or repeated indices are typed errors.
-//! * [`try_get_bulk`](BoundedPool::try_get_bulk) and
-//!   [`put_bulk`](BoundedPool::put_bulk) move many buffers per call; a
-//!   [`LocalCache`] in front of a pool gives one thread (or one core, one
+//! * Many buffers per call: [`try_get_bulk`](Pool::try_get_bulk) (a guard
+//!   each) and [`put_bulk`](Pool::put_bulk), or
+//!   [`try_get_burst`](Pool::try_get_burst) (one [`Burst`] for all of them);
+//!   a [`LocalCache`] in front of a pool gives one thread (or one core, one
 //!   interrupt priority) a LIFO stock of buffers taken and returned without
 //!   atomic instructions, refilled and spilled in bulk.
 //! * [`IoVec`]: zero-copy `struct iovec` descriptors of buffers, guards and
@@ -48,31 +50,30 @@
 //! advancing a `head` counter that only grows, and a return fills a slot
 //! whose word carries the lap it belongs to, so no compare-and-swap can
 //! succeed a lap late (the ABA defect of the Go library this crate
-//! reimagines). In front of the ring, two words (the *hot slots*) keep
-//! the index returned last, so the next get takes back the buffer most
-//! likely still in the cache, and threads that get and return meet on one
-//! cache line. A get that takes the *owned* slot's index also takes the
-//! right to refill it, so its return is one plain store and a one-thread
-//! get and return cost one locked instruction; the *shared* slot, which
-//! any return may fill, keeps that fast while the owned slot's buffer is
-//! held for long. The `ring` and `hot` modules' documentation gives the algorithms,
-//! their sources, the invariants and the reasoning for each memory
-//! ordering; the all-free state is all zero bytes, so static pools cost
+//! reimagines); a return never reads `head`, the line gets write. In front
+//! of the ring, one word (the *hot slot*) keeps the index returned last, so
+//! the next get takes back the buffer most likely still in the cache, and
+//! threads that get and return meet on one cache line. The `ring` and
+//! `hot` modules' documentation gives the algorithms, their sources, the
+//! invariants and the reasoning for each memory ordering;
+//! `docs/design.md` gives the reasons for the design and the measurements
+//! behind them. The all-free state is all zero bytes, so static pools cost
 //! nothing before first use.
 //!
 //! # Guarantees
 //!
-//! **Progress.** [`try_get`](BoundedPool::try_get), returning a buffer
-//! (dropping a [`Guard`]), [`into_raw`](Handle::into_raw),
-//! [`from_raw_checked`](BoundedPool::from_raw_checked),
-//! [`available`](BoundedPool::available) and [`stats`](BoundedPool::stats)
+//! **Progress.** [`try_get`](Pool::try_get), returning a buffer
+//! (dropping a [`Guard`]), the bulk and burst calls,
+//! [`into_raw`](Handle::into_raw),
+//! [`from_raw_checked`](Pool::from_raw_checked),
+//! [`available`](Pool::available) and [`stats`](Pool::stats)
 //! are lock-free: none waits for another thread, and a thread stalled in the
 //! middle of one (preempted, or interrupted by a handler using the same
 //! pool) blocks no other. They are not wait-free: under contention one may
 //! retry while others complete. A [`LocalCache`]'s `try_get` and returns
 //! are wait-free while they stay within the cache, and lock-free when they
-//! refill from or spill to the ring. [`get`](BoundedPool::get) and
-//! [`get_with`](BoundedPool::get_with) block by design until a buffer is
+//! refill from or spill to the ring. [`get`](Pool::get) and
+//! [`get_with`](Pool::get_with) block by design until a buffer is
 //! returned (spin, then [`Adapt`]). On thumbv6m, which has no
 //! compare-and-swap, portable-atomic runs each atomic operation with
 //! interrupts briefly disabled (single-core only).
@@ -84,7 +85,7 @@
 //! one instant during the call (up to the bound below);
 //! returning a held buffer always succeeds. Which free buffer a get
 //! receives is not part of the contract: usually the one returned last
-//! (the hot slots), else the one free the longest (the ring). A
+//! (the hot slot), else the one free the longest (the ring). A
 //! [`LocalCache`] is outside this: its buffers count as checked out, so a
 //! `try_get` elsewhere may report empty while caches hold buffers (see its
 //! documentation); taking from and returning to a cache involve no other
@@ -100,18 +101,13 @@
 //! | 64-bit | `u64` | ≈ 2^63 | ≈ 2 900 years | ≈ 290 000 years |
 //! | 32-bit | `u32` | ≈ 2^31 | ≈ 21 s | ≈ 36 minutes |
 //!
-//! The hot slots have no ABA problem (a return only fills an empty slot or
-//! one it owns, a get needs no expected value). A get that finds the slots
-//! and the ring empty tells "the pool was empty" from "a buffer came back
-//! while I looked" by the ring's slot at `head` and by the owned slot's
-//! version, so bounds of the same kind apply: a `try_get` stalled inside
-//! the call while that ring slot's lap counter wraps, or while the owned
-//! slot's version moves on by a multiple of 2^31 (64-bit targets) or 2^11
-//! (32-bit targets), may report [`PoolEmpty`] although a buffer was free:
-//! a spurious error, never a lost or shared buffer. The version moves on
-//! each time an owner gives the slot up, which includes every get that
-//! finds the pool empty after claiming the free slot: at 10^7 such events
-//! a second, 2^11 pass in about 0.2 ms, 2^31 in about 3.6 minutes.
+//! The hot slot has no ABA problem (a return only fills an empty slot, a
+//! get needs no expected value). A get that finds the slot and the ring
+//! empty tells "the pool was empty" from "a buffer came back while I
+//! looked" by the ring's slot at `head`, so the same bound applies: a
+//! `try_get` stalled inside the call while that slot's lap counter wraps
+//! (the table's count of returns) may report [`PoolEmpty`] although a
+//! buffer was free: a spurious error, never a lost or shared buffer.
 //!
 //! **Memory ordering.** Everything a holder wrote to a buffer before
 //! returning it (by drop, or by `into_raw` and a later re-entry) happens
@@ -127,16 +123,14 @@
 //!
 //! **Panics and leaks.** A guard dropped while a panic unwinds returns its
 //! buffer. The crate panics only on a broken promise to the `unsafe`
-//! [`from_raw`](BoundedPool::from_raw): re-entering an index that is not out
-//! in raw form, which `from_raw` itself catches. (A return into a pool that
-//! already holds all its buffers also panics, but with that check in place
-//! no sequence of calls reaches it: it stays as a second line of defence.) A guard that is leaked
-//! (`mem::forget`) or an index given up by `into_raw` and never re-entered
-//! keeps its buffer checked out for good: the pool has one buffer fewer,
-//! and if that guard owned the owned hot slot, that slot stays owned (gets
-//! and returns go on through the shared hot slot and the ring); nothing
-//! else goes wrong. Dropping a pool drops its free items; items
-//! still out in raw form are leaked, not dropped.
+//! [`from_raw`](Pool::from_raw): re-entering an index that is not out in
+//! raw form, which `from_raw` itself catches before the index reaches the
+//! ring (whose correctness rests on every returned index having been
+//! held). A guard that is leaked (`mem::forget`) or an index given up by
+//! `into_raw` and never re-entered keeps its buffer checked out for good:
+//! the pool has one buffer fewer, and nothing else goes wrong. Dropping a
+//! pool drops its free items; items still out in raw form are leaked, not
+//! dropped.
 //!
 //! # Features
 //!

@@ -3,7 +3,7 @@
 //! A pool of `N` buffers keeps the indices of its free buffers in a ring of
 //! `N` slots. Taking a buffer pops an index; returning one pushes it back.
 //! Nothing else lives here: the ring knows nothing about buffers, nor about
-//! the pool's hot slots in front of it (the `hot` module), which gets try
+//! the pool's hot slot in front of it (the `hot` module), which gets try
 //! first and returns fill when they can.
 //!
 //! # Algorithm
