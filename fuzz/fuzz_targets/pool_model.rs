@@ -4,14 +4,14 @@
 //! contents kept, and every buffer accounted for at the end.
 //!
 //! Covers static pools of several capacities and runtime pools, guards, bulk
-//! get and put, raw hand-off, and checked re-entry of raw ids that are valid, foreign (out of
+//! get and put, bursts, raw hand-off, and checked re-entry of raw ids that are valid, foreign (out of
 //! range), stale or repeated (already re-entered), free, or held by a guard.
 
 #![no_main]
 
 use arbitrary::Arbitrary;
 use iobuf::sys::RuntimePool;
-use iobuf::{BoundedPool, BufIndex, Guard, PoolEmpty, PoolStats, RawIndexError};
+use iobuf::{BoundedPool, BufIndex, Burst, Guard, PoolEmpty, PoolStats, RawIndexError};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 use std::ops::DerefMut;
@@ -36,6 +36,10 @@ enum Op {
     GetBulk { stamp: u8 },
     /// `put_bulk` the last `n` held guards.
     PutBulk { n: u8 },
+    /// `try_get_burst::<8>()`, then stamp every buffer; the burst is held.
+    GetBurst { stamp: u8 },
+    /// Drop the `k`-th held burst (all its buffers back to the ring).
+    DropBurst { k: u8 },
     /// Compare `stats()` with the model.
     Count,
 }
@@ -84,17 +88,42 @@ impl Held for Guard<'_, RuntimePool<Buffer>> {
     }
 }
 
+/// A held burst of either pool kind: its buffers, buffer 0 first.
+trait HeldBurst {
+    fn indices(&self) -> Vec<u32>;
+    fn buffer(&mut self, i: usize) -> &mut Buffer;
+}
+
+impl<const N: usize> HeldBurst for Burst<&BoundedPool<Buffer, N>, 8> {
+    fn indices(&self) -> Vec<u32> {
+        (0..self.len()).map(|i| self.buf_index(i).get()).collect()
+    }
+    fn buffer(&mut self, i: usize) -> &mut Buffer {
+        &mut self[i]
+    }
+}
+
+impl HeldBurst for Burst<&RuntimePool<Buffer>, 8> {
+    fn indices(&self) -> Vec<u32> {
+        (0..self.len()).map(|i| self.buf_index(i).get()).collect()
+    }
+    fn buffer(&mut self, i: usize) -> &mut Buffer {
+        &mut self[i]
+    }
+}
+
 /// The pool operations under test, whatever the pool.
-struct Pool<T, R, S, B, P> {
+struct Pool<T, R, S, B, P, U> {
     try_get: T,
     reenter: R,
     stats: S,
     get_bulk: B,
     put_bulk: P,
+    get_burst: U,
 }
 
 /// Runs `ops` on the pool and on the model side by side.
-fn check<G: Held>(
+fn check<G: Held, U: HeldBurst>(
     capacity: usize,
     ops: &[Op],
     pool: Pool<
@@ -103,12 +132,14 @@ fn check<G: Held>(
         impl Fn() -> PoolStats,
         impl Fn() -> Vec<G>,
         impl Fn(Vec<G>),
+        impl Fn() -> U,
     >,
 ) {
     let mut free = FreeModel::full(capacity);
     let mut raw: BTreeSet<u32> = BTreeSet::new();
     let mut stamps = vec![0u8; capacity];
     let mut held: Vec<G> = Vec::new();
+    let mut bursts: Vec<U> = Vec::new();
     let mut last = 0u32;
 
     for op in ops {
@@ -191,13 +222,30 @@ fn check<G: Held>(
                 }
                 (pool.put_bulk)(returned);
             }
+            Op::GetBurst { stamp } => {
+                let mut burst = (pool.get_burst)();
+                let expected = free.take_bulk(8);
+                assert_eq!(burst.indices(), expected, "not the model's burst");
+                for (i, &index) in expected.iter().enumerate() {
+                    let buf = burst.buffer(i);
+                    assert!(buf.iter().all(|&b| b == stamps[index as usize]));
+                    buf.fill(stamp);
+                    stamps[index as usize] = stamp;
+                }
+                bursts.push(burst);
+            }
+            Op::DropBurst { k } if !bursts.is_empty() => {
+                let burst = bursts.remove(usize::from(k) % bursts.len());
+                free.give_bulk(burst.indices());
+            }
             Op::Count => {
                 let stats = (pool.stats)();
                 assert_eq!(stats.capacity, capacity);
                 assert_eq!(stats.available, free.len());
-                assert_eq!(stats.in_use(), held.len() + raw.len());
+                let in_bursts: usize = bursts.iter().map(|b| b.indices().len()).sum();
+                assert_eq!(stats.in_use(), held.len() + raw.len() + in_bursts);
             }
-            Op::Return { .. } | Op::IntoRaw { .. } => {}
+            Op::Return { .. } | Op::IntoRaw { .. } | Op::DropBurst { .. } => {}
         }
     }
 
@@ -207,6 +255,7 @@ fn check<G: Held>(
         held.push(buf);
     }
     drop(held);
+    drop(bursts);
     assert_eq!((pool.stats)().available, capacity);
     let all: Vec<G> = std::iter::from_fn(|| (pool.try_get)().ok()).collect();
     let distinct: BTreeSet<u32> = all.iter().map(|g| g.index().get()).collect();
@@ -224,6 +273,7 @@ fn check_static<const N: usize>(ops: &[Op]) {
             stats: || pool.stats(),
             get_bulk: || pool.try_get_bulk::<8>().into_iter().collect(),
             put_bulk: |guards| pool.put_bulk(guards),
+            get_burst: || pool.try_get_burst::<8>(),
         },
     );
 }
@@ -239,6 +289,7 @@ fn check_runtime(capacity: usize, ops: &[Op]) {
             stats: || pool.stats(),
             get_bulk: || pool.try_get_bulk::<8>().into_iter().collect(),
             put_bulk: |guards| pool.put_bulk(guards),
+            get_burst: || pool.try_get_burst::<8>(),
         },
     );
 }
