@@ -470,6 +470,16 @@ fn bulk(c: &mut Criterion) {
             IOBUF_SMALL.put_bulk(burst);
         });
     });
+    group.bench_function("iobuf_burst", |b| {
+        b.iter(|| {
+            let mut burst = IOBUF_SMALL.try_get_burst::<BURST>();
+            assert_eq!(burst.len(), BURST, "a lone thread saw an empty pool");
+            for (i, buf) in burst.iter_mut().enumerate() {
+                buf[0] = i as u8;
+            }
+            drop(burst);
+        });
+    });
     group.bench_function("iobuf_cached", |b| {
         SmallCache::with(|cache| {
             b.iter(|| {

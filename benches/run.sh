@@ -6,8 +6,8 @@
 # 1. `cargo bench --bench pools`: every group once;
 # 2. `cargo bench --bench pools -- '^hand_off/'` twice more: `hand_off` is
 #    the noisiest group, and its goals take the median of three runs;
-# 3. `cargo bench --bench report`: writes docs/bench-results.md (the goals
-#    table first) and docs/bench-throughput.svg.
+# 3. `cargo bench --bench report`: writes docs/benchmarks.md below its
+#    hand-written part (the goals table first) and docs/benchmarks.svg.
 #
 # Criterion keeps only the latest run's figures (`<group>/<peer>/new/`), so
 # after each run this script copies every `hand_off/<peer>/new/estimates.json`
