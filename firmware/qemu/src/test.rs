@@ -16,25 +16,70 @@
 //!   which must be refused: while it holds the buffer (right away, and
 //!   again each time it re-checks a kept one), or right after returning it
 //!   (interrupts masked, so that the handler cannot take it again and give
-//!   it up in raw form in between). Ids at and above `N` must be refused.
-//! * The main loop takes every other buffer it returns through raw form
-//!   first (`into_raw`, then `from_raw_checked`, which must succeed).
+//!   it up in raw form in between). A refusal must be `NotCheckedOut` with
+//!   that id. Ids at and above `N` must be refused with `OutOfRange` (id and
+//!   capacity).
+//! * The main loop takes about half the buffers it returns (picked at
+//!   random) through raw form first (`into_raw`, then `from_raw_checked`,
+//!   which must succeed).
 //! * Re-entries happen at random points between interrupts, so interrupts
 //!   land inside every kind of pool call.
 //! * The main loop alternates phases of taking and of returning, so the
 //!   pool runs dry (`PoolEmpty`) in both contexts many times.
+//! * A `PoolEmpty` in the handler must be real: the main loop is frozen
+//!   while the handler runs, so every buffer the owner map calls free must
+//!   be in the pool, except the one the main loop may have in transit (see
+//!   `IN_TRANSIT`). The handler counts the free entries of the owner map
+//!   and fails if there are more than that.
 //! * The handler counts the interrupts that land while the main loop is
 //!   inside a pool call (`try_get`, drop, `into_raw`, `from_raw_checked`).
+//! * The main loop fails if the interrupt count stops growing (the timer
+//!   does not fire).
 //! * After `TARGET_INTERRUPTS` interrupts the timer stops; the main loop
 //!   returns everything, checks that every buffer is back (`available() ==
 //!   capacity()`), takes all `N` (distinct indices, then `PoolEmpty`),
 //!   prints one summary line and exits with status 0 through semihosting.
-//!   Any mismatch exits with status 1, a panic with 101, a fault with 3.
+//!   Any mismatch exits with status 1, a panic with 101, a fault with 3;
+//!   every failure prints one line `FAIL [<target>, seed <seed>]: ...`.
+//!
+//! Every choice (intervals, slots, phases' steps) comes from the seed
+//! (`SEED`), fixed at build time by `IOBUF_QEMU_SEED`; under `-icount
+//! shift=0` the same image replays the same run.
 
 use crate::platform::{self, BUFFERS, NAME, Pool};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering, compiler_fence};
-use iobuf::{BufIndex, Guard};
+use iobuf::{BufIndex, Guard, RawIndexError};
+
+/// The seed of every pseudo-random choice: `IOBUF_QEMU_SEED` at build time
+/// (decimal, below 2^32; `.ci/qemu.sh` sets it), 0 when unset. It is in the
+/// summary line and in every failure message: `IOBUF_QEMU_SEED=<seed> bash
+/// .ci/qemu.sh` rebuilds the same images.
+pub const SEED: u32 = match option_env!("IOBUF_QEMU_SEED") {
+    Some(seed) => parse_seed(seed),
+    None => 0,
+};
+
+/// `SEED`'s parser, at compile time: a bad value fails the build.
+const fn parse_seed(seed: &str) -> u32 {
+    let digits = seed.as_bytes();
+    assert!(!digits.is_empty(), "IOBUF_QEMU_SEED is empty");
+    let mut value: u64 = 0;
+    let mut i = 0;
+    while i < digits.len() {
+        assert!(
+            digits[i].is_ascii_digit(),
+            "IOBUF_QEMU_SEED is not a decimal number"
+        );
+        value = value * 10 + (digits[i] - b'0') as u64;
+        assert!(
+            value <= u32::MAX as u64,
+            "IOBUF_QEMU_SEED is above 2^32 - 1"
+        );
+        i += 1;
+    }
+    value as u32
+}
 
 /// Timer interrupts before the end of the run.
 const TARGET_INTERRUPTS: u32 = 100_000;
@@ -43,8 +88,12 @@ const TARGET_INTERRUPTS: u32 = 100_000;
 const INTERVAL_MIN: u32 = 2_000;
 const INTERVAL_SPAN: u32 = 3_000;
 /// A main loop that runs this many iterations without reaching
-/// `TARGET_INTERRUPTS` reports that the timer does not fire.
+/// `TARGET_INTERRUPTS` reports that the timer does not fire (an honest run
+/// takes about 17 to 32 iterations an interrupt) ...
 const MAX_ITERATIONS: u32 = TARGET_INTERRUPTS * 200;
+/// ... and so does one whose interrupt count did not grow over this many
+/// iterations (about 2 000 interrupts in an honest run).
+const PROGRESS_ITERATIONS: u32 = 1 << 16;
 /// The run must have had at least this many interrupts inside a pool call
 /// of the main loop, or it did not test what it claims to.
 const MIN_LANDINGS: u32 = 5_000;
@@ -67,13 +116,31 @@ static POOL: Pool = Pool::new();
 
 // --- failure --------------------------------------------------------------------
 
+/// Prints a failure: `FAIL [<target>, seed <seed>]: <what>`. The caller
+/// exits.
+pub fn report(what: core::fmt::Arguments<'_>) {
+    semihosting::eprintln!("FAIL [{NAME}, seed {SEED}]: {what}");
+}
+
 /// Stops the timer, prints the failure and exits with status 1.
 macro_rules! fail {
     ($($arg:tt)*) => {{
         platform::stop_timer();
-        semihosting::eprintln!("FAIL [{}]: {}", NAME, format_args!($($arg)*));
+        report(format_args!($($arg)*));
         semihosting::process::exit(1)
     }};
+}
+
+/// A panic (one of iobuf's debug assertions, say): the failure, then exit
+/// status 101.
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    platform::stop_timer();
+    match info.location() {
+        Some(at) => report(format_args!("panic at {at}: {}", info.message())),
+        None => report(format_args!("panic: {}", info.message())),
+    }
+    semihosting::process::exit(101)
 }
 
 // --- stamps and owners ------------------------------------------------------------
@@ -138,13 +205,17 @@ fn check_stamp(buf: &Buf, expected: u32, context: &str) {
     let end = bytes.len() - 4;
     let head = u32::from_le_bytes(bytes[..4].try_into().unwrap());
     let tail = u32::from_le_bytes(bytes[end..].try_into().unwrap());
-    if head != expected || tail != expected {
-        fail!(
-            "stamp of buffer {} overwritten ({context}): expected {expected:#010x}, \
-             found {head:#010x} at the start and {tail:#010x} at the end",
-            buf.index().get()
-        );
-    }
+    let where_ = match (head == expected, tail == expected) {
+        (true, true) => return,
+        (false, true) => "at the start",
+        (true, false) => "at the end",
+        (false, false) => "at both ends",
+    };
+    fail!(
+        "stamp of buffer {} overwritten {where_} ({context}): expected {expected:#010x}, \
+         found {head:#010x} at the start and {tail:#010x} at the end",
+        buf.index().get()
+    );
 }
 
 /// A buffer held by the main loop or the handler, with its stamp.
@@ -164,6 +235,19 @@ const TRY_GET: u8 = 1;
 const DROP: u8 = 2;
 const FROM_RAW: u8 = 3;
 const INTO_RAW: u8 = 4;
+/// `IN_POOL_CALL`'s values: `NO_CALL` and the four calls.
+const CALLS: usize = 5;
+
+fn call_name(call: u8) -> &'static str {
+    match call {
+        NO_CALL => "no pool call",
+        TRY_GET => "try_get",
+        DROP => "drop",
+        FROM_RAW => "from_raw_checked",
+        INTO_RAW => "into_raw",
+        _ => "?",
+    }
+}
 
 /// Runs one pool call of the main loop with `IN_POOL_CALL` set around it.
 /// The compiler fences keep the call's memory accesses between the two
@@ -176,6 +260,66 @@ fn pool_call<R>(call: u8, f: impl FnOnce() -> R) -> R {
     compiler_fence(Ordering::SeqCst);
     IN_POOL_CALL.store(NO_CALL, Ordering::Relaxed);
     r
+}
+
+/// Set (1) while the main loop may hold a buffer that the owner map calls
+/// free, so that it is in neither the pool nor the owner map: from right
+/// before its `try_get` until it claims the buffer, and from right before it
+/// releases a buffer in the owner map until the drop that returns it has
+/// returned. At most one such buffer exists at a time, and only while this
+/// is set: that is the bound of the handler's `PoolEmpty` check.
+static IN_TRANSIT: AtomicU8 = AtomicU8::new(0);
+
+/// Runs `f` with `IN_TRANSIT` set around it (fences as in `pool_call`).
+/// `sabotage-transit` never sets it: the handler's check then allows no
+/// free buffer at `PoolEmpty`, and must fail.
+#[inline(always)]
+fn in_transit<R>(f: impl FnOnce() -> R) -> R {
+    if !cfg!(feature = "sabotage-transit") {
+        IN_TRANSIT.store(1, Ordering::Relaxed);
+    }
+    compiler_fence(Ordering::SeqCst);
+    let r = f();
+    compiler_fence(Ordering::SeqCst);
+    IN_TRANSIT.store(0, Ordering::Relaxed);
+    r
+}
+
+/// The main loop returns a buffer it holds (the owner map says it does):
+/// released in the owner map, then dropped.
+fn main_return(buf: Buf) {
+    in_transit(|| {
+        release(buf.index());
+        pool_call(DROP, || drop(buf));
+    });
+}
+
+/// In the handler, at `PoolEmpty`: the main loop is frozen, so every buffer
+/// the owner map calls free is in the pool, where `try_get` just found
+/// none, or is the one the main loop has in transit. More is a `PoolEmpty`
+/// with a free buffer in the pool (or a buffer lost).
+fn check_empty(h: &mut HandlerState, context: &str) {
+    h.dry += 1;
+    let free = OWNERS
+        .iter()
+        .filter(|o| o.load(Ordering::Relaxed) == FREE)
+        .count();
+    let bound = IN_TRANSIT.load(Ordering::Relaxed) as usize;
+    if free > bound {
+        fail!(
+            "spurious PoolEmpty in the handler ({context}): {free} buffer(s) free in the owner \
+             map, at most {bound} allowed ({}; the main loop is in {})",
+            if bound == 0 {
+                "no main-loop buffer in transit"
+            } else {
+                "one main-loop buffer may be in transit"
+            },
+            call_name(IN_POOL_CALL.load(Ordering::Relaxed))
+        );
+    }
+    if free == 1 {
+        h.dry_in_transit += 1;
+    }
 }
 
 // --- the mailbox ----------------------------------------------------------------
@@ -233,6 +377,16 @@ impl Mailbox {
 struct Rng(u32);
 
 impl Rng {
+    /// The generator of one `stream` (main loop, handler) of `SEED`: a
+    /// mix of both (murmur3's finalizer), never 0 (xorshift's fixed point).
+    const fn seeded(stream: u32) -> Rng {
+        let mut z = SEED ^ stream.wrapping_mul(0x9E37_79B9);
+        z = (z ^ z >> 16).wrapping_mul(0x85EB_CA6B);
+        z = (z ^ z >> 13).wrapping_mul(0xC2B2_AE35);
+        z ^= z >> 16;
+        Rng(if z == 0 { 1 } else { z })
+    }
+
     fn next(&mut self) -> u32 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 17;
@@ -248,8 +402,9 @@ impl Rng {
 /// Interrupts taken so far: written by the handler, read by the main loop.
 static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 
-/// `sabotage-stamp`: the buffer in the main loop's slot 0 while it holds it.
-#[cfg(feature = "sabotage-stamp")]
+/// `sabotage-stamp`: the first byte of the buffer in the main loop's slot 0
+/// while it holds it (`sabotage-stamp-tail`: the last byte).
+#[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
 static EXPOSED: core::sync::atomic::AtomicPtr<u8> =
     core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
@@ -261,12 +416,17 @@ struct HandlerState {
     sequence: u32,
     /// Interrupts that found the main loop inside a pool call, by call
     /// (`IN_POOL_CALL`'s values).
-    landings: [u32; 5],
+    landings: [u32; CALLS],
     taken: u32,
     dry: u32,
+    /// `PoolEmpty`s with one buffer free in the owner map: the main loop's,
+    /// in transit.
+    dry_in_transit: u32,
     raw_posted: u32,
-    #[cfg(feature = "sabotage-stamp")]
+    #[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
     corrupted: bool,
+    #[cfg(feature = "sabotage-mailbox")]
+    posted_twice: bool,
 }
 
 /// The handler's state. Only the handler touches it while the timer runs;
@@ -279,14 +439,17 @@ unsafe impl Sync for HandlerCell {}
 
 static HANDLER_STATE: HandlerCell = HandlerCell(UnsafeCell::new(HandlerState {
     slots: [const { None }; HANDLER_SLOTS],
-    rng: Rng(0x9E37_79B9),
+    rng: Rng::seeded(2),
     sequence: 0,
-    landings: [0; 5],
+    landings: [0; CALLS],
     taken: 0,
     dry: 0,
+    dry_in_transit: 0,
     raw_posted: 0,
-    #[cfg(feature = "sabotage-stamp")]
+    #[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
     corrupted: false,
+    #[cfg(feature = "sabotage-mailbox")]
+    posted_twice: false,
 }));
 
 /// The timer interrupt handler.
@@ -307,7 +470,11 @@ pub fn on_tick() {
     if interrupts == 1_000 {
         panic!("sabotage-panic: the handler panics");
     }
-    #[cfg(feature = "sabotage-stamp")]
+    #[cfg(feature = "sabotage-fault")]
+    if interrupts == 1_000 {
+        platform::fault();
+    }
+    #[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
     if interrupts >= 1_000 && !h.corrupted {
         let exposed = EXPOSED.load(Ordering::Relaxed);
         if !exposed.is_null() {
@@ -345,7 +512,7 @@ pub fn on_tick() {
                 });
                 h.taken += 1;
             }
-            Err(iobuf::PoolEmpty) => h.dry += 1,
+            Err(iobuf::PoolEmpty) => check_empty(h, "for a slot"),
         },
     }
 
@@ -366,12 +533,13 @@ pub fn on_tick() {
                 MAILBOX.push(id.get(), s);
                 h.raw_posted += 1;
                 #[cfg(feature = "sabotage-mailbox")]
-                if h.raw_posted == 500 && !MAILBOX.is_full() {
+                if h.raw_posted >= 500 && !h.posted_twice && !MAILBOX.is_full() {
                     // The same id twice: the second re-entry is refused.
                     MAILBOX.push(id.get(), s);
+                    h.posted_twice = true;
                 }
             }
-            Err(iobuf::PoolEmpty) => h.dry += 1,
+            Err(iobuf::PoolEmpty) => check_empty(h, "for the mailbox"),
         }
     }
 
@@ -394,20 +562,46 @@ struct Main {
     out_of_range_refused: u32,
     #[cfg(feature = "sabotage-owner")]
     skipped_release: bool,
+    /// `sabotage-empty`: a buffer the main loop keeps while the owner map
+    /// calls it free.
+    #[cfg(feature = "sabotage-empty")]
+    parked: Option<Buf>,
 }
 
 impl Main {
     /// Takes a buffer into `slot` (empty), or counts `PoolEmpty`.
     fn take(&mut self, slot: usize) {
-        match pool_call(TRY_GET, || POOL.try_get()) {
-            Ok(mut buf) => {
+        let got = in_transit(|| {
+            let got = pool_call(TRY_GET, || POOL.try_get());
+            if let Ok(buf) = &got {
                 claim(buf.index(), MAIN, "try_get in the main loop");
+            }
+            got
+        });
+        match got {
+            Ok(mut buf) => {
+                #[cfg(feature = "sabotage-empty")]
+                if self.taken > 10_000 && self.parked.is_none() {
+                    // Keep it, but call it free in the owner map: to the
+                    // handler, a free buffer the pool does not have (a lost
+                    // one), so its next `PoolEmpty` must fail the check.
+                    release(buf.index());
+                    self.parked = Some(buf);
+                    return;
+                }
                 self.sequence = self.sequence.wrapping_add(1);
                 let s = make_stamp(MAIN, buf.index(), self.sequence);
                 stamp(&mut buf, s);
-                #[cfg(feature = "sabotage-stamp")]
+                #[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
                 if slot == 0 {
-                    EXPOSED.store(buf[..].as_mut_ptr(), Ordering::Relaxed);
+                    let bytes = &mut buf[..];
+                    let last = bytes.len() - 1;
+                    let exposed = if cfg!(feature = "sabotage-stamp-tail") {
+                        &mut bytes[last] as *mut u8
+                    } else {
+                        bytes.as_mut_ptr()
+                    };
+                    EXPOSED.store(exposed, Ordering::Relaxed);
                 }
                 self.slots[slot] = Some(Held {
                     buf,
@@ -422,14 +616,15 @@ impl Main {
 
     /// Checks and returns the buffer in `slot` (full).
     fn give_back(&mut self, slot: usize) {
-        #[cfg(feature = "sabotage-stamp")]
+        #[cfg(any(feature = "sabotage-stamp", feature = "sabotage-stamp-tail"))]
         if slot == 0 {
             EXPOSED.store(core::ptr::null_mut(), Ordering::Relaxed);
         }
         let Held { buf, stamp, .. } = self.slots[slot].take().unwrap();
         check_stamp(&buf, stamp, "held by the main loop, before returning it");
         let index = buf.index();
-        // Every other buffer makes a round trip through raw form first.
+        // About half the buffers (picked at random) make a round trip
+        // through raw form first.
         let buf = if self.rng.below(2) == 0 {
             let id = pool_call(INTO_RAW, || buf.into_raw());
             if id != index {
@@ -455,8 +650,7 @@ impl Main {
             pool_call(DROP, || drop(buf));
             return;
         }
-        release(index);
-        pool_call(DROP, || drop(buf));
+        main_return(buf);
     }
 
     /// One step on a random slot: in a taking phase, fill empty slots and
@@ -531,23 +725,19 @@ impl Main {
                         reentered: true,
                     })
                 }
-                _ => {
-                    release(id);
-                    pool_call(DROP, || drop(buf));
-                }
+                _ => main_return(buf),
             }
         } else {
             // Return it and try the stale copy before the handler can take
             // the buffer again and give it up in raw form.
             platform::without_interrupts(|| {
-                release(id);
-                pool_call(DROP, || drop(buf));
+                main_return(buf);
                 self.try_stale(stale, "right after the main loop returned it");
             });
         }
     }
 
-    /// A stale id must be refused.
+    /// A stale id must be refused, as not out in raw form.
     fn try_stale(&mut self, stale: BufIndex, when: &str) {
         match pool_call(FROM_RAW, || POOL.from_raw_checked(stale)) {
             Ok(buf) => fail!(
@@ -555,20 +745,49 @@ impl Main {
                 stale.get(),
                 buf.index().get()
             ),
-            Err(_) => self.stale_refused += 1,
+            Err(RawIndexError::NotCheckedOut { index }) if index == stale => {
+                self.stale_refused += 1
+            }
+            // (`RawIndexError` is `#[non_exhaustive]`.)
+            Err(e) => fail!(
+                "from_raw_checked refused stale id {} ({when}) with {e:?}, expected \
+                 NotCheckedOut {{ index: {} }}",
+                stale.get(),
+                stale.get()
+            ),
         }
     }
 
-    /// Ids at and above `N` must be refused.
+    /// Ids at and above `N` must be refused, as out of range. The id goes
+    /// through `black_box`: the compiler must not see that it is out of
+    /// range and drop the arms that catch a pool that takes it.
     fn out_of_range_step(&mut self) {
-        let id = BufIndex::new(BUFFERS as u32 + self.rng.below(1_000));
+        let id = if cfg!(feature = "sabotage-range") {
+            // An id in range: either refused as not out in raw form, or
+            // (out in raw form, in the mailbox) accepted.
+            self.rng.below(BUFFERS as u32)
+        } else {
+            BUFFERS as u32 + self.rng.below(1_000)
+        };
+        let id = core::hint::black_box(BufIndex::new(id));
         match pool_call(FROM_RAW, || POOL.from_raw_checked(id)) {
             Ok(buf) => fail!(
                 "from_raw_checked accepted out-of-range id {}: buffer {}",
                 id.get(),
                 buf.index().get()
             ),
-            Err(_) => self.out_of_range_refused += 1,
+            Err(RawIndexError::OutOfRange { index, capacity })
+                if index == id && capacity == BUFFERS =>
+            {
+                self.out_of_range_refused += 1
+            }
+            // (`RawIndexError` is `#[non_exhaustive]`.)
+            Err(e) => fail!(
+                "from_raw_checked refused out-of-range id {} with {e:?}, expected \
+                 OutOfRange {{ index: {}, capacity: {BUFFERS} }}",
+                id.get(),
+                id.get()
+            ),
         }
     }
 }
@@ -585,7 +804,7 @@ pub fn run() -> ! {
     }
     let mut m = Main {
         slots: [const { None }; MAIN_SLOTS],
-        rng: Rng(0x2545_F491),
+        rng: Rng::seeded(1),
         sequence: 0,
         iterations: 0,
         taken: 0,
@@ -596,20 +815,30 @@ pub fn run() -> ! {
         out_of_range_refused: 0,
         #[cfg(feature = "sabotage-owner")]
         skipped_release: false,
+        #[cfg(feature = "sabotage-empty")]
+        parked: None,
     };
 
-    platform::start_timer(INTERVAL_MIN);
+    if !cfg!(feature = "sabotage-timer") {
+        platform::start_timer(INTERVAL_MIN);
+    }
+    let mut interrupts_before = 0;
     while INTERRUPTS.load(Ordering::Relaxed) < TARGET_INTERRUPTS {
         if cfg!(feature = "sabotage-idle") {
             continue; // the main loop leaves the pool alone
         }
         m.iterations += 1;
-        if m.iterations > MAX_ITERATIONS {
-            fail!(
-                "the timer interrupt does not fire: {} interrupts after {} iterations",
-                INTERRUPTS.load(Ordering::Relaxed),
-                m.iterations - 1
-            );
+        if m.iterations.is_multiple_of(PROGRESS_ITERATIONS) || m.iterations > MAX_ITERATIONS {
+            let interrupts = INTERRUPTS.load(Ordering::Relaxed);
+            if interrupts == interrupts_before || m.iterations > MAX_ITERATIONS {
+                fail!(
+                    "the timer interrupt does not fire: {interrupts} interrupts after {} \
+                     main-loop iterations, {} in the last {PROGRESS_ITERATIONS}",
+                    m.iterations - 1,
+                    interrupts - interrupts_before
+                );
+            }
+            interrupts_before = interrupts;
         }
         // Re-entries at random points between interrupts, not always
         // right after the one that posted the id.
@@ -726,6 +955,10 @@ fn finish(mut m: Main) -> ! {
             "interrupts inside into_raw",
         ),
         (m.dry > 0 && h.dry > 0, "PoolEmpty in both contexts"),
+        (
+            h.dry_in_transit > 0,
+            "PoolEmpty in the handler with a main-loop buffer in transit",
+        ),
         (m.stale_refused > 0, "stale ids refused"),
         (
             h.raw_posted > 0 && h.raw_posted == m.reentered,
@@ -736,11 +969,12 @@ fn finish(mut m: Main) -> ! {
         if !ok {
             fail!(
                 "the run did not exercise {what}: landings {:?} (none, try_get, drop, \
-                 from_raw_checked, into_raw), dry main {} handler {}, raw posted {} \
-                 re-entered {}, stale refused {}",
+                 from_raw_checked, into_raw), dry main {} handler {} (in transit {}), raw \
+                 posted {} re-entered {}, stale refused {}",
                 h.landings,
                 m.dry,
                 h.dry,
+                h.dry_in_transit,
                 h.raw_posted,
                 m.reentered,
                 m.stale_refused
@@ -749,11 +983,11 @@ fn finish(mut m: Main) -> ! {
     }
 
     semihosting::println!(
-        "qemu {NAME}: ok: {interrupts} interrupts, {landings} inside a main-loop pool call \
+        "qemu {NAME}: ok: seed {SEED}: {interrupts} interrupts, {landings} inside a main-loop pool call \
          (try_get {in_try_get}, drop {in_drop}, into_raw {in_into_raw}, from_raw_checked \
          {in_from_raw}); {} buffers moved (main {}, handler {}); {} raw hand-offs (+{} \
          round trips); {} stale ids refused (+{} out of range); pool dry {} times (main {}, \
-         handler {}); {} main-loop iterations",
+         handler {}, {} of these with a main-loop buffer in transit); {} main-loop iterations",
         m.taken + h.taken,
         m.taken,
         h.taken,
@@ -764,6 +998,7 @@ fn finish(mut m: Main) -> ! {
         m.dry + h.dry,
         m.dry,
         h.dry,
+        h.dry_in_transit,
         m.iterations
     );
     semihosting::process::exit(0)

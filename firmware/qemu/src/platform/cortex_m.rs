@@ -1,24 +1,18 @@
 //! Cortex-M (mps2-an386's Cortex-M4, micro:bit's Cortex-M0): SysTick.
 //!
 //! SysTick counts the core clock (`CLKSOURCE` = 1), which QEMU derives from
-//! the board's system clock: 25 MHz on mps2-an386, 16 MHz on the micro:bit.
-//! Under `-icount shift=0` one instruction is one nanosecond of virtual
-//! time, so a reload of `R` fires every `R × 1e9 / clock` instructions.
-//! The handler writes the next reload value; SysTick loads it at its next
-//! wrap, so the interval varies from one interrupt to the next.
+//! the board's system clock: 25 MHz on mps2-an386, 16 MHz on the micro:bit
+//! (`TIMER_HZ`, from `targets.txt`). Under `-icount shift=0` one
+//! instruction is one nanosecond of virtual time, so a reload of `R` fires
+//! every `(R + 1) × 1e9 / clock` instructions. The handler writes the next
+//! reload value; SysTick loads it at its next wrap, so the interval varies
+//! from one interrupt to the next, and the spacing of two interrupts is a
+//! whole period whatever the handler's length (the counter runs on while
+//! the handler does).
 
+use super::TIMER_HZ;
 use cortex_m::peripheral::{SCB, SYST};
 use cortex_m_rt::{ExceptionFrame, entry, exception};
-
-#[cfg(machine = "mps2_an386")]
-pub const NAME: &str = "thumbv7em-none-eabihf (mps2-an386, Cortex-M4, SysTick)";
-#[cfg(machine = "microbit")]
-pub const NAME: &str = "thumbv6m-none-eabi (microbit, Cortex-M0, SysTick)";
-
-#[cfg(machine = "mps2_an386")]
-const CLOCK_HZ: u32 = 25_000_000;
-#[cfg(machine = "microbit")]
-const CLOCK_HZ: u32 = 16_000_000;
 
 /// `SYST_CSR`: counter enabled, interrupt on wrap, core clock.
 const CSR_ENABLE: u32 = 1 << 0;
@@ -26,8 +20,8 @@ const CSR_TICKINT: u32 = 1 << 1;
 const CSR_CLKSOURCE: u32 = 1 << 2;
 
 fn reload(instructions: u32) -> u32 {
-    // Ticks of CLOCK_HZ in `instructions` ns; SysTick fires every RVR + 1.
-    let ticks = (instructions as u64 * CLOCK_HZ as u64 / 1_000_000_000) as u32;
+    // Ticks of TIMER_HZ in `instructions` ns; SysTick fires every RVR + 1.
+    let ticks = (instructions as u64 * TIMER_HZ / 1_000_000_000) as u32;
     ticks.clamp(2, 0x00FF_FFFF) - 1
 }
 
@@ -76,14 +70,21 @@ fn SysTick() {
     crate::test::on_tick();
 }
 
+/// `sabotage-fault`: a permanently undefined instruction (`udf`), which
+/// escalates to HardFault (UsageFault is not enabled).
+#[cfg(feature = "sabotage-fault")]
+pub fn fault() -> ! {
+    cortex_m::asm::udf()
+}
+
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    semihosting::eprintln!("FAIL [{NAME}]: HardFault at pc {:#010x}", frame.pc());
+    crate::test::report(format_args!("fault: HardFault at pc {:#010x}", frame.pc()));
     semihosting::process::exit(3)
 }
 
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
-    semihosting::eprintln!("FAIL [{NAME}]: unexpected exception/interrupt {irqn}");
+    crate::test::report(format_args!("unexpected exception/interrupt {irqn}"));
     semihosting::process::exit(3)
 }

@@ -1,17 +1,20 @@
-//! What differs between the three machines: the pool's size, the timer
-//! interrupt, masking interrupts, and the fault handlers. Everything else is
-//! in `test.rs`.
+//! What differs between the three machines: the timer interrupt, masking
+//! interrupts, the fault handlers and the entry point; the pool type, the
+//! timer's clock and the name come from the target's row of `targets.txt`
+//! (through `build.rs`). Everything else is in `test.rs`.
 //!
 //! Each platform module provides:
 //!
-//! * `NAME`: target and machine, for the summary line;
 //! * `start_timer(instructions)`, `set_next_interval(instructions)`,
-//!   `stop_timer()`: the periodic timer interrupt, whose handler calls
+//!   `stop_timer()`: the timer interrupt, whose handler calls
 //!   [`crate::test::on_tick`]; intervals are in instructions, which is
 //!   nanoseconds of virtual time under `-icount shift=0`;
 //! * `without_interrupts(f)`: runs `f` with interrupts masked (used by the
 //!   test itself, never by the pool);
-//! * the entry point, which calls [`crate::test::run`].
+//! * `fault()` (`sabotage-fault` only): an instruction that faults;
+//! * the entry point, which calls [`crate::test::run`], and the fault
+//!   handlers, which report through [`crate::test::report`] and exit with
+//!   status 3.
 
 #[cfg(target_arch = "arm")]
 mod cortex_m;
@@ -27,9 +30,6 @@ pub use riscv::*;
 /// together run it dry.
 pub const BUFFERS: usize = 16;
 
-/// The pool under test: 16 × 1 KiB where RAM allows, 16 × 256 B on the
-/// micro:bit (16 KiB of RAM).
-#[cfg(any(machine = "mps2_an386", machine = "virt"))]
-pub type Pool = iobuf::SmallPool<BUFFERS>;
-#[cfg(machine = "microbit")]
-pub type Pool = iobuf::MicroPool<BUFFERS>;
+// `NAME`, `TIMER_HZ` and `Pool` (`iobuf::SmallPool<BUFFERS>`, or
+// `MicroPool` on the micro:bit's 16 KiB of RAM).
+include!(concat!(env!("OUT_DIR"), "/target.rs"));
