@@ -941,7 +941,7 @@ fn iobuf() -> Footprint {
         total,
         parts: format!(
             "`size_of` (measured): {front} B before the buffers (the ring: head and tail \
-             cursors, one slot word per buffer; the two hot slots, each cache-padded \
+             cursors, one slot word per buffer; the hot slot, cache-padded \
              like the cursors; the fill flag; padding to the buffers' \
              64-byte alignment; measured as `region_ptr()` − the pool's address) and \
              {back} B after them (padding to the pool's {align}-byte alignment). \

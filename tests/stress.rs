@@ -167,7 +167,7 @@ fn eight_threads_never_share_a_buffer_or_see_a_false_empty() {
 }
 
 /// A pool with one buffer more than threads, each thread holding one at a
-/// time: the ring holds one or two buffers and the hot slots change hands
+/// time: the ring holds one or two buffers and the hot slot changes hands
 /// on nearly every get and return. Ownership must hold, every `try_get`
 /// must succeed, and an observer's `available()` never exceeds the
 /// capacity. (The races the get's empty check guards against need a third
