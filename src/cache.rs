@@ -374,8 +374,9 @@ impl<'p, P: Storage, const C: usize> LocalCache<'p, P, C> {
         self.spill(self.len.get());
     }
 
-    fn slots(&self) -> &[Cell<u32>; C] {
-        self.stack.as_array_of_cells()
+    fn slots(&self) -> &[Cell<u32>] {
+        let stack: &Cell<[u32]> = &self.stack;
+        stack.as_slice_of_cells()
     }
 
     /// Pushes indices the caller owns, in order; spills the older half
