@@ -554,6 +554,57 @@ impl<T: ZeroInit, const N: usize> Pool<Inline<T, N>> {
             },
         }
     }
+
+    /// Makes `slot` a full pool of zeroed items, whatever bytes it held,
+    /// and returns it: for a pool in memory that start-up code does not
+    /// zero (an `.uninit` section, a DMA RAM region), which would otherwise
+    /// start in a garbage state. Writes zeros over the whole pool (the
+    /// all-free state is all zero bytes), so it costs one `memset` of the
+    /// pool's size, once. The `&'static mut` is the proof that nothing
+    /// else uses the memory; a pool in a `static mut` placed in such a
+    /// section gives it out once, at start-up.
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    ///
+    /// // Memory whose start-up contents are garbage, e.g. in `.uninit`.
+    /// let slot: &'static mut MaybeUninit<iobuf::NanoPool<4>> =
+    ///     Box::leak(Box::new(MaybeUninit::uninit()));
+    /// // SAFETY (of this demonstration only): bytes written into the slot.
+    /// unsafe { slot.as_mut_ptr().write_bytes(0xA5, 1) };
+    ///
+    /// let pool: &'static iobuf::NanoPool<4> = iobuf::NanoPool::init(slot);
+    /// assert_eq!(pool.available(), 4);
+    /// assert!(pool.try_get().unwrap().iter().all(|&byte| byte == 0));
+    /// ```
+    ///
+    /// In firmware, with a section the start-up code leaves alone:
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    ///
+    /// #[unsafe(link_section = ".uninit.RX_POOL")]
+    /// static mut RX_POOL: MaybeUninit<iobuf::SmallPool<64>> = MaybeUninit::uninit();
+    ///
+    /// fn start_up() -> &'static iobuf::SmallPool<64> {
+    ///     // SAFETY: called once, before anything else touches RX_POOL.
+    ///     let slot = unsafe { &mut *(&raw mut RX_POOL) };
+    ///     iobuf::SmallPool::init(slot)
+    /// }
+    /// # assert_eq!(start_up().available(), 64);
+    /// ```
+    pub fn init(slot: &'static mut MaybeUninit<Self>) -> &'static Self {
+        let () = Self::CAPACITY_IS_VALID;
+        // SAFETY: the slot is exclusively ours (`&'static mut`) and one
+        // `Self` long; all-zero bytes are a valid, full pool (ring
+        // invariant 4, the hot slot's invariant 2, `awaiting_fill` false,
+        // and `T: ZeroInit` for the items), so after the write the slot is
+        // initialised.
+        unsafe {
+            slot.as_mut_ptr().write_bytes(0, 1);
+            slot.assume_init_ref()
+        }
+    }
 }
 
 impl<T: ZeroInit, const N: usize> Default for Pool<Inline<T, N>> {
