@@ -38,7 +38,7 @@
 //! * anything else: `head` moved on since it was read; retry.
 //!
 //! **Push** of `i` reads the stored `tail` (one lap behind the true tail,
-//! and up to [`TAIL_LAG`]` - 1` fills behind that, see invariants 3 and 4):
+//! and some fills behind that, see invariants 3 and 4):
 //! in that form a cursor `(c-1, p)` names the entry that the fill of
 //! `(c, p)` replaces. From there it reads forward over slots already on
 //! their new lap (`Lap(c, _)`: pushes that filled them and left moving
@@ -63,7 +63,11 @@
 //! A push that reads [`TAIL_LAG`] filled slots moves `tail` past them
 //! itself before going on, so no push reads more than that. This is also
 //! what makes pushes lock-free: a push stalled after its fill blocks
-//! nobody, the next one reads past its slot.
+//! nobody, the next one reads past its slot and, if it must, moves `tail`
+//! itself. A bulk push fills a run of slots and moves `tail` once at the
+//! end; it fills at most a lap's worth past the stored `tail` (invariant
+//! 3), so a push that finds it stalled before its `tail` move reads past
+//! its slots in the same way.
 //!
 //! A pop costs one read-modify-write (the `head` CAS); a push one (the slot
 //! CAS) plus one `tail` CAS per [`TAIL_LAG`] pushes. A bulk pop of a run of
@@ -120,9 +124,13 @@
 //!    filled only by a push that saw slot `t` filled. `tail` only moves over
 //!    filled slots. Pops take entries in cursor order because `head` does.
 //! 3. The true tail is the stored `tail` plus one lap plus the filled slots
-//!    right after it: fewer than [`TAIL_LAG`] (or the capacity) at all
-//!    times, since a push that reads that many moves `tail` first. True tail minus `head` is the number of indices
-//!    in the ring. A pop can take an index whose fill lies beyond the
+//!    right after it: at most a lap of them. A single push fills within
+//!    [`TAIL_LAG`] of the stored `tail` (one that reads that many filled
+//!    slots moves `tail` first), and a bulk push fills at most
+//!    `capacity - skipped` slots, `skipped` being the filled slots it read
+//!    past the stored `tail`; so no slot is ever filled a lap past the
+//!    stored `tail` before `tail` moves. True tail minus `head` is the
+//!    number of indices in the ring. A pop can take an index whose fill lies beyond the
 //!    stored `tail`, so `head` may be ahead of the stored `tail` plus one
 //!    lap, but never passes a slot that is not filled. [`Ring::len`] reads
 //!    forward from `tail` the same way pushes do.
@@ -161,8 +169,16 @@
 //!   (`AcqRel`), so `P_x` is in the release sequence that claim reads
 //!   from: `P_x` happens-before it, and so before the push.
 //!
-//! This holds for every push of a held index, which is the only push the
-//! pool makes. The same argument covers each slot a bulk push fills.
+//! The argument is an induction over the pushes in happens-before order:
+//! "leaving an entry takes its claim" holds because no earlier push
+//! overwrote an unclaimed entry. The entries of a ring that starts empty
+//! ([`Ring::empty`], filled by the pool's `fill`) are on lap `-1`, each
+//! naming index `p` at position `p` and passed by `head = 0`: they count as
+//! claimed from the start, by no pop, and the pigeonhole above holds with
+//! them. A bulk pop's one `head` CAS claims a whole run; `P_x` and the
+//! claim of `z1` may then be that same CAS. This holds for every push of a
+//! held index, which is the only push the pool makes; the same argument
+//! covers each slot a bulk push fills.
 //!
 //! # Memory orderings
 //!
@@ -316,6 +332,7 @@ struct Geometry {
 }
 
 impl Geometry {
+    #[inline]
     const fn of(capacity: usize) -> Self {
         let index_bits = if capacity <= 1 {
             0
@@ -328,10 +345,12 @@ impl Geometry {
         }
     }
 
+    #[inline]
     fn position(self, cursor: Word) -> usize {
         (cursor & ((1 << self.index_bits) - 1)) as usize
     }
 
+    #[inline]
     fn cycle(self, cursor: Word) -> Word {
         cursor >> self.index_bits
     }
@@ -352,6 +371,7 @@ impl Geometry {
 
     /// How many steps `to` is ahead of `from`, saturating at `usize::MAX`
     /// beyond one lap; `to` must not be behind `from` (cursors only grow).
+    #[inline]
     fn distance(self, from: Word, to: Word) -> usize {
         let laps = self.cycle(to).wrapping_sub(self.cycle(from)) & (Word::MAX >> self.index_bits);
         match laps {
@@ -362,15 +382,18 @@ impl Geometry {
     }
 
     /// Shifts a cycle into slot-word position (dropping bits that do not fit).
+    #[inline]
     const fn cycle_field(self, cycle: Word) -> Word {
         cycle << (self.index_bits + FLAG_BITS)
     }
 
+    #[inline]
     fn index_mask(self) -> Word {
         ((1 << self.index_bits) - 1) << FLAG_BITS
     }
 
     /// The slot word `Lap(cycle, index)` at `position` (tag clear).
+    #[inline]
     fn entry(self, cycle: Word, position: usize, index: usize) -> Word {
         self.cycle_field(cycle) | (((index ^ position) as Word) << FLAG_BITS)
     }
@@ -393,12 +416,14 @@ impl Geometry {
 
     /// Whether `entry` was written by the push of lap `cycle`.
     #[cfg(test)]
+    #[inline]
     fn is_lap(self, entry: Word, cycle: Word) -> bool {
         entry & !(TAG | self.index_mask()) == self.cycle_field(cycle)
     }
 
     /// Whether `entry` was written on lap `cycle` or a later one (slot
     /// cycles compared modulo their field, as signed).
+    #[inline]
     fn reached(self, entry: Word, cycle: Word) -> bool {
         let shift = self.index_bits + FLAG_BITS;
         let field_mask = Word::MAX >> shift;
@@ -408,6 +433,7 @@ impl Geometry {
 
     /// How far the stored tail may lag behind the last fill before a push
     /// must move it: [`TAIL_LAG`], or the capacity if smaller.
+    #[inline]
     fn tail_lag(self) -> usize {
         if self.capacity < TAIL_LAG {
             self.capacity
@@ -416,16 +442,19 @@ impl Geometry {
         }
     }
 
+    #[inline]
     fn index(self, entry: Word, position: usize) -> usize {
         ((entry & self.index_mask()) >> FLAG_BITS) as usize ^ position
     }
 
     /// The stored tail of an empty ring: true tail `(0, 0)`, one lap behind.
+    #[inline]
     const fn empty_ring_tail(self) -> Word {
         Word::MAX << self.index_bits
     }
 
     /// A slot of the empty ring: on lap `-1`, which `head = 0` has passed.
+    #[inline]
     const fn empty_ring_slot(self) -> Word {
         self.cycle_field(Word::MAX)
     }
@@ -516,6 +545,18 @@ impl<S: Slots + ?Sized> Ring<S> {
         Geometry::of(self.slots().len())
     }
 
+    /// The slot at `position`, which the cursors keep below the capacity.
+    /// Where the compiler cannot see that (a capacity that is not a power
+    /// of two), the check panics with a fixed message, so that firmware
+    /// links no formatting code for it.
+    #[inline(always)]
+    fn slot(&self, position: usize) -> &Slot {
+        match self.slots().get(position) {
+            Some(slot) => slot,
+            None => out_of_range(),
+        }
+    }
+
     /// How many indices the ring can hold.
     #[inline(always)]
     pub(crate) fn capacity(&self) -> usize {
@@ -538,7 +579,7 @@ impl<S: Slots + ?Sized> Ring<S> {
         loop {
             let head = self.head.load(Ordering::Acquire);
             let position = geometry.position(head);
-            let slot = &self.slots()[position];
+            let slot = &self.slot(position);
             let entry = slot.load(Ordering::Acquire);
             let laps = geometry.laps_ahead(entry, head);
             if laps == 0 {
@@ -567,7 +608,7 @@ impl<S: Slots + ?Sized> Ring<S> {
     /// ring may still be empty, which only costs the caller a retry.
     /// Lock-free; one read-modify-write.
     pub(crate) fn still_empty(&self, seen: EmptyAt) -> bool {
-        confirm(&self.slots()[seen.position], seen.entry)
+        confirm(self.slot(seen.position), seen.entry)
     }
 
     /// Returns `index`, which the caller holds, to the ring. Lock-free;
@@ -584,7 +625,7 @@ impl<S: Slots + ?Sized> Ring<S> {
             let cycle = geometry.cycle(free.cursor).wrapping_add(1);
             let position = geometry.position(free.cursor);
             let filled = geometry.entry(cycle, position, index) | (free.entry & TAG);
-            if self.slots()[position]
+            if self.slot(position)
                 .compare_exchange(free.entry, filled, Ordering::Release, Ordering::Relaxed)
                 .is_ok()
             {
@@ -613,7 +654,7 @@ impl<S: Slots + ?Sized> Ring<S> {
         loop {
             // `cursor` is in stored form: the fill it names is on the next
             // lap, so the entry it replaces is on `cursor`'s own lap.
-            let entry = self.slots()[geometry.position(cursor)].load(Ordering::Acquire);
+            let entry = self.slot(geometry.position(cursor)).load(Ordering::Acquire);
             match geometry.laps_ahead(entry, cursor) {
                 0 => {
                     return Some(Free {
@@ -623,8 +664,11 @@ impl<S: Slots + ?Sized> Ring<S> {
                         skipped,
                     });
                 }
-                1 => {}           // filled by a push whose `tail` move is deferred
-                _ => return None, // `tail` moved on since it was read
+                // Filled by a push whose `tail` move is deferred.
+                1 => {}
+                // `tail` moved on since it was read: no slot is filled a lap
+                // past the stored `tail` (invariant 3).
+                _ => return None,
             }
             cursor = geometry.advance(cursor);
             skipped += 1;
@@ -673,7 +717,7 @@ impl<S: Slots + ?Sized> Ring<S> {
         let mut claimed = 0;
         while claimed < out.len() {
             let position = geometry.position(cursor);
-            let entry = self.slots()[position].load(Ordering::Acquire);
+            let entry = self.slot(position).load(Ordering::Acquire);
             if geometry.laps_ahead(entry, cursor) != 0 {
                 break;
             }
@@ -712,24 +756,37 @@ impl<S: Slots + ?Sized> Ring<S> {
     /// still holds the index, so the entry it replaces was claimed (module
     /// docs, *Why a push needs no look at `head`*).
     fn fill_run(&self, indices: &[usize], geometry: Geometry) -> usize {
-        let Some(free) = self.next_free(geometry) else {
+        let Some((free, end, filled)) = self.fill_slots(indices, geometry) else {
             return 0;
         };
+        self.jump(free.tail, end, free.skipped + filled, geometry);
+        filled
+    }
+
+    /// The fills of [`fill_run`](Self::fill_run), without its `tail` move:
+    /// the slot it found, the stored-form cursor after the last slot it
+    /// filled, and how many (at least one). It fills at most `capacity -
+    /// skipped` slots, so that the fills after the stored `tail` stay within
+    /// one lap of it (invariant 3): a push that reads forward from that
+    /// `tail` then finds every slot filled or free, never a lap further
+    /// on, and is not held up by this run's pending `tail` move.
+    fn fill_slots(&self, indices: &[usize], geometry: Geometry) -> Option<(Free, Word, usize)> {
+        let free = self.next_free(geometry)?;
         let mut cursor = free.cursor;
         let mut entry = free.entry;
         let mut filled = 0;
-        for &index in indices {
+        for &index in indices.iter().take(geometry.capacity - free.skipped) {
             debug_assert!(index < geometry.capacity);
             // `cursor` is in stored form: the fill it names is on the next lap.
             let cycle = geometry.cycle(cursor).wrapping_add(1);
             let position = geometry.position(cursor);
             if filled > 0 {
-                entry = self.slots()[position].load(Ordering::Acquire);
+                entry = self.slot(position).load(Ordering::Acquire);
                 if geometry.laps_ahead(entry, cursor) != 0 {
                     break;
                 }
             }
-            let won = self.slots()[position]
+            let won = self.slot(position)
                 .compare_exchange(
                     entry,
                     geometry.entry(cycle, position, index) | (entry & TAG),
@@ -743,10 +800,7 @@ impl<S: Slots + ?Sized> Ring<S> {
             filled += 1;
             cursor = geometry.advance(cursor);
         }
-        if filled > 0 {
-            self.jump(free.tail, cursor, free.skipped + filled, geometry);
-        }
-        filled
+        (filled > 0).then_some((free, cursor, filled))
     }
 
     /// Moves the tail from `start` to `target`, `steps` ahead, unless other
@@ -803,7 +857,7 @@ impl<S: Slots + ?Sized> Ring<S> {
         let mut cursor = self.tail.load(Ordering::Acquire);
         for _ in 0..geometry.capacity {
             let cycle = geometry.cycle(cursor).wrapping_add(1);
-            let entry = self.slots()[geometry.position(cursor)].load(Ordering::Acquire);
+            let entry = self.slot(geometry.position(cursor)).load(Ordering::Acquire);
             if !geometry.reached(entry, cycle) {
                 break;
             }
@@ -814,13 +868,22 @@ impl<S: Slots + ?Sized> Ring<S> {
 
     /// Sets the pool's tag of `position`; returns whether it was already set.
     pub(crate) fn set_tag(&self, position: usize) -> bool {
-        self.slots()[position].fetch_or(TAG, Ordering::AcqRel) & TAG != 0
+        self.slot(position).fetch_or(TAG, Ordering::AcqRel) & TAG != 0
     }
 
     /// Clears the pool's tag of `position`; returns whether it was set.
     pub(crate) fn clear_tag(&self, position: usize) -> bool {
-        self.slots()[position].fetch_and(!TAG, Ordering::AcqRel) & TAG != 0
+        self.slot(position).fetch_and(!TAG, Ordering::AcqRel) & TAG != 0
     }
+}
+
+/// A position or an index at or beyond the capacity, which the ring's and
+/// the pool's invariants rule out: a panic with a fixed message (no
+/// formatting code), kept out of line.
+#[cold]
+#[inline(never)]
+pub(crate) fn out_of_range() -> ! {
+    panic!("iobuf: a ring position or buffer index beyond the capacity")
 }
 
 /// Whether `word` still holds `value` as of its newest value (a CAS onto

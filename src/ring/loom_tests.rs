@@ -5,11 +5,14 @@
 //! Each model checks ownership (no index held twice), that a pop never fails
 //! while an index is free, and that every index is back at the end.
 
-// What these models cannot see: the confirming self-CASes (of a slot in
-// `pop` for "empty", of `head` in `push` for "overflow") make those answers
-// true *at one instant*, a real-time property that acquire/release does not
-// expose to loom. Removing them passes every model here; the module docs
-// give the argument, and they must stay.
+// What these models cannot see: the confirming self-CAS of a slot in `pop`
+// makes "empty" true *at one instant*, a real-time property that
+// acquire/release does not expose to loom (removing it passes every model
+// here; the module docs give the argument, and it must stay). Nor can they
+// see a push held up by another one stalled before its `tail` move: a
+// spinning thread yields and loom runs the stalled one, so
+// `ring::tests::a_push_goes_on_while_a_bulk_push_is_stalled_before_its_tail_move`
+// stages that case instead.
 
 use super::*;
 use loom::sync::Arc;

@@ -444,3 +444,33 @@ fn bulk_and_single_operations_share_a_ring_under_threads() {
     all.sort_unstable();
     assert_eq!(all, (0..N).collect::<Vec<_>>());
 }
+
+/// A bulk push that took its slots and stalls before moving `tail` (an
+/// interrupt, a preemption) leaves every other push able to go on: it
+/// filled at most a lap past the stored `tail`, so a push reads past its
+/// slots and moves `tail` itself. (Filling a whole burst of 8 after one
+/// deferred fill would have put the slot at the stored `tail` a lap
+/// further on, and every push would have retried until the stalled one
+/// ran again.)
+#[test]
+fn a_push_goes_on_while_a_bulk_push_is_stalled_before_its_tail_move() {
+    let ring = Ring::<[Slot; 8]>::full();
+    let ring: &Ring<[Slot]> = &ring;
+    let geometry = ring.geometry();
+    let mut held = drain(ring);
+    ring.push(held.pop().unwrap()); // its `tail` move is deferred
+    held.push(ring.pop().unwrap()); // the ring is empty again
+    let (free, _, filled) = ring.fill_slots(&held, geometry).unwrap();
+    assert_eq!((free.skipped, filled), (1, 7), "a lap past the stored tail");
+    // The stalled bulk push never moves `tail`. Another context takes a
+    // buffer and returns it: its push must find a slot by itself.
+    let got = ring.pop().unwrap();
+    let found = (0..geometry.capacity).any(|_| ring.next_free(geometry).is_some());
+    assert!(found, "a push is held up by a stalled bulk push");
+    ring.push(got);
+    ring.push_bulk(&held[filled..]); // the rest of the burst, later
+    assert_eq!(ring.len(), 8);
+    let mut all = drain(ring);
+    all.sort_unstable();
+    assert_eq!(all, (0..8).collect::<Vec<_>>());
+}
