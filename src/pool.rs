@@ -28,7 +28,7 @@ use crate::burst::{Burst, home::Home};
 use crate::cache_padded::CachePadded;
 use crate::guard::{self, Guard, sealed::Storage};
 use crate::hot::{self, HotSlot};
-use crate::ring::{MAX_CAPACITY, Ring, Slot, Slots};
+use crate::ring::{MAX_CAPACITY, Ring, Slot, Slots, out_of_range};
 use crate::sync::{AtomicBool, Ordering};
 use crate::{BufIndex, FillError, PoolEmpty, PoolStats, RawIndexError};
 use core::cell::UnsafeCell;
@@ -629,7 +629,10 @@ unsafe impl<T, const N: usize> Memory for Inline<T, N> {
 
     #[inline(always)]
     fn item(&self, index: usize) -> NonNull<T> {
-        NonNull::from(&self.items.0[index]).cast()
+        match self.items.0.get(index) {
+            Some(item) => NonNull::from(item).cast(),
+            None => out_of_range(),
+        }
     }
 
     fn region_ptr(&self) -> *mut u8 {
