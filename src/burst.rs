@@ -18,6 +18,7 @@
 use crate::BufIndex;
 use crate::guard::sealed::Storage;
 use core::fmt;
+use core::marker::PhantomData;
 
 pub(crate) mod home {
     use crate::guard::sealed::Storage;
@@ -56,18 +57,51 @@ use home::Home;
 /// drop(burst); // all 32 back in one bulk return
 /// assert_eq!(POOL.available(), 64);
 /// ```
+///
+/// A burst may go to another thread when its buffers may (`Item: Send`)
+/// and its home may (a pool, not a cache); it may be shared when its
+/// buffers may be (`Item: Sync`), like a `&mut [Item]`:
+///
+/// ```compile_fail,E0277
+/// use std::cell::Cell;
+/// static POOL: iobuf::BoundedPool<Cell<u8>, 2> = iobuf::BoundedPool::unfilled();
+/// fn is_sync<T: Sync>(_: &T) {}
+/// POOL.fill(|_| Cell::new(0)).unwrap();
+/// is_sync(&POOL.try_get_burst::<2>()); // `Cell` is not `Sync`
+/// ```
 #[must_use = "dropping a burst returns its buffers at once"]
 pub struct Burst<H: Home, const K: usize> {
     home: H,
     indices: [u32; K],
     len: usize,
+    /// Opts out of the automatic `Send`/`Sync`; see the impls below.
+    _items: PhantomData<*mut <H::Pool as Storage>::Item>,
+}
+
+// SAFETY: a burst owns its buffers exclusively, like a `&mut [Item]`
+// (sendable when the items are) plus its home `H` (a pool reference:
+// sendable when the pool is `Sync`; a cache reference never is).
+unsafe impl<H: Home + Send, const K: usize> Send for Burst<H, K> where
+    <H::Pool as Storage>::Item: Send
+{
+}
+
+// SAFETY: through `&Burst` only `&Item`s are reachable, like `&&mut [Item]`.
+unsafe impl<H: Home + Sync, const K: usize> Sync for Burst<H, K> where
+    <H::Pool as Storage>::Item: Sync
+{
 }
 
 impl<H: Home, const K: usize> Burst<H, K> {
     /// A burst owning `indices[..len]` (invariant 1 is the caller's).
     pub(crate) fn new(home: H, indices: [u32; K], len: usize) -> Self {
         debug_assert!(len <= K);
-        Self { home, indices, len }
+        Self {
+            home,
+            indices,
+            len,
+            _items: PhantomData,
+        }
     }
 
     /// How many buffers the burst holds (at most `K`).

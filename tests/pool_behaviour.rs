@@ -420,3 +420,16 @@ fn put_bulk_loses_nothing_when_the_iterator_panics() {
     assert!(result.is_err());
     assert_eq!(POOL.available(), 8);
 }
+
+#[test]
+fn a_burst_of_bytes_may_go_to_another_thread_and_back_to_the_pool() {
+    static POOL: NanoPool<8> = NanoPool::new();
+    let mut burst = POOL.try_get_burst::<4>();
+    burst[0][0] = 9;
+    std::thread::scope(|scope| {
+        let shared = &burst;
+        scope.spawn(move || assert_eq!(shared[0][0], 9)); // `Sync`
+    });
+    std::thread::spawn(move || drop(burst)).join().unwrap(); // `Send`
+    assert_eq!(POOL.available(), 8);
+}
