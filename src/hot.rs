@@ -75,12 +75,13 @@
 //!
 //! # Progress and bound
 //!
-//! Take and return are wait-free where swap and CAS are single
-//! instructions (x86-64; AArch64 with LSE; RISC-V's `amoswap`, but not its
-//! CAS, an LR/SC loop without the Zacas extension) and lock-free on
-//! load-linked/store-conditional targets (thumbv7em, AArch64 without LSE).
-//! The ring's pop and push are lock-free. Only the empty check loops, each
-//! time because another operation completed. It inherits the ring's bound:
+//! The hot slot's own steps, the take's swap and the return's CAS, are
+//! wait-free where swap and CAS are single instructions (x86-64; AArch64
+//! with LSE; RISC-V's `amoswap`, but not its CAS, an LR/SC loop without
+//! the Zacas extension) and lock-free on load-linked/store-conditional
+//! targets (thumbv7em, AArch64 without LSE). A get or a return that goes
+//! on to the ring is lock-free, as the ring's pop and push are. The empty
+//! check loops only because another operation completed. It inherits the ring's bound:
 //! a get stalled between its pop and the re-confirmation while the ring's
 //! slot goes round its whole cycle field (about `2^(W-1)` pushes, `W` the
 //! word's bits) may report a spurious [`PoolEmpty`](crate::PoolEmpty),

@@ -226,3 +226,32 @@ fn an_index_moving_into_the_slot_is_not_counted_twice() {
     });
     assert_eq!(counted, 2);
 }
+
+/// The empty check's two looks must come in that order, the hot slot's
+/// swap before the ring's re-confirmation. `x` comes into the slot after
+/// the get's first look at it, so the get pops an empty ring; if the get
+/// then reached a second look of its check, `y` would come back into the
+/// ring (the slot is full) and another get would take `x` just before it.
+/// The pool is never empty: a check that re-confirmed the ring first and
+/// swapped the slot second would see the ring unchanged and the slot empty,
+/// and report empty; the swap first finds `x`. (Staged by the order of the
+/// steps, whatever their names, so that a reordering cannot dodge it.)
+#[test]
+fn the_check_swaps_the_slot_before_it_reconfirms_the_ring() {
+    let ring = Ring::<[Slot; 2]>::full();
+    let hot = HotSlot::new();
+    let (x, y) = (ring.pop().unwrap(), ring.pop().unwrap());
+    let mut seams = 0;
+    let taken = take_index_between(&hot, &ring, |_| {
+        seams += 1;
+        match seams {
+            1 => assert!(hot.offer(x)), // after the get's first look
+            3 => {
+                give_index(&hot, &ring, y); // the slot is full: the ring
+                assert_eq!(take_index(&hot, &ring), Some(x)); // another get
+            }
+            _ => {}
+        }
+    });
+    assert_eq!(taken, Some(x), "the swap, the check's first look, finds x");
+}
