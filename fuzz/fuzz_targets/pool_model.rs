@@ -57,7 +57,8 @@ enum Id {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
-    /// Which pool: static ones of capacity 1, 2, 3, 8, 64, or runtime.
+    /// Which pool: static ones of capacity 1, 2, 3, 8, 64, filled ones of 3
+    /// and 8, or runtime.
     pool: u8,
     /// Capacity of a runtime pool, 1 to 64.
     capacity: u8,
@@ -263,7 +264,18 @@ fn check<G: Held, U: HeldBurst>(
 }
 
 fn check_static<const N: usize>(ops: &[Op]) {
-    let pool = Box::new(BoundedPool::<Buffer, N>::new());
+    check_bounded(&BoundedPool::<Buffer, N>::new(), ops);
+}
+
+/// A pool that starts empty and is filled (its ring starts on lap `-1`):
+/// afterwards it behaves exactly as a pool that started full.
+fn check_filled<const N: usize>(ops: &[Op]) {
+    let pool = BoundedPool::<Buffer, N>::unfilled();
+    pool.fill(|_| [0; 16]).expect("a fresh unfilled pool");
+    check_bounded(&pool, ops);
+}
+
+fn check_bounded<const N: usize>(pool: &BoundedPool<Buffer, N>, ops: &[Op]) {
     check(
         N,
         ops,
@@ -295,12 +307,14 @@ fn check_runtime(capacity: usize, ops: &[Op]) {
 }
 
 fuzz_target!(|input: Input| {
-    match input.pool % 6 {
+    match input.pool % 8 {
         0 => check_static::<1>(&input.ops),
         1 => check_static::<2>(&input.ops),
         2 => check_static::<3>(&input.ops),
         3 => check_static::<8>(&input.ops),
         4 => check_static::<64>(&input.ops),
+        5 => check_filled::<3>(&input.ops),
+        6 => check_filled::<8>(&input.ops),
         _ => check_runtime(usize::from(input.capacity % 64) + 1, &input.ops),
     }
 });
