@@ -625,7 +625,8 @@ impl<S: Slots + ?Sized> Ring<S> {
             let cycle = geometry.cycle(free.cursor).wrapping_add(1);
             let position = geometry.position(free.cursor);
             let filled = geometry.entry(cycle, position, index) | (free.entry & TAG);
-            if self.slot(position)
+            if self
+                .slot(position)
                 .compare_exchange(free.entry, filled, Ordering::Release, Ordering::Relaxed)
                 .is_ok()
             {
@@ -786,7 +787,8 @@ impl<S: Slots + ?Sized> Ring<S> {
                     break;
                 }
             }
-            let won = self.slot(position)
+            let won = self
+                .slot(position)
                 .compare_exchange(
                     entry,
                     geometry.entry(cycle, position, index) | (entry & TAG),
