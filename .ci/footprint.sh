@@ -96,17 +96,8 @@ flags_for() {
 
 # --- what it needs ------------------------------------------------------------
 
-if [[ -d $HOME/.cargo/bin ]]; then
-    PATH=$HOME/.cargo/bin:$PATH
-fi
-installed=$(rustup target list --installed 2>/dev/null || true)
-for target in "${TARGETS[@]}"; do
-    if ! grep -qx "$target" <<<"$installed"; then
-        # Installs what rust-toolchain.toml pins, its targets included.
-        rustup toolchain install || rustup show
-        break
-    fi
-done
+# shellcheck source=.ci/rust-targets.sh
+. .ci/rust-targets.sh
 sysroot=$(rustc --print sysroot)
 tools=("$sysroot"/lib/rustlib/*/bin)
 TOOLS=${tools[0]}
