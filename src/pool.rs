@@ -567,31 +567,22 @@ impl<T: ZeroInit, const N: usize> Pool<Inline<T, N>> {
     /// ```
     /// use core::mem::MaybeUninit;
     ///
-    /// // Memory whose start-up contents are garbage, e.g. in `.uninit`.
-    /// let slot: &'static mut MaybeUninit<iobuf::NanoPool<4>> =
-    ///     Box::leak(Box::new(MaybeUninit::uninit()));
-    /// // SAFETY (of this demonstration only): bytes written into the slot.
-    /// unsafe { slot.as_mut_ptr().write_bytes(0xA5, 1) };
-    ///
-    /// let pool: &'static iobuf::NanoPool<4> = iobuf::NanoPool::init(slot);
-    /// assert_eq!(pool.available(), 4);
-    /// assert!(pool.try_get().unwrap().iter().all(|&byte| byte == 0));
-    /// ```
-    ///
-    /// In firmware, with a section the start-up code leaves alone:
-    ///
-    /// ```
-    /// use core::mem::MaybeUninit;
-    ///
+    /// // A section that start-up code leaves alone: the pool's bytes are
+    /// // whatever the RAM held.
     /// #[unsafe(link_section = ".uninit.RX_POOL")]
-    /// static mut RX_POOL: MaybeUninit<iobuf::SmallPool<64>> = MaybeUninit::uninit();
+    /// static mut RX_POOL: MaybeUninit<iobuf::NanoPool<4>> = MaybeUninit::uninit();
     ///
-    /// fn start_up() -> &'static iobuf::SmallPool<64> {
+    /// fn start_up() -> &'static iobuf::NanoPool<4> {
     ///     // SAFETY: called once, before anything else touches RX_POOL.
     ///     let slot = unsafe { &mut *(&raw mut RX_POOL) };
-    ///     iobuf::SmallPool::init(slot)
+    ///     # // SAFETY: this demonstration's garbage, written into the slot.
+    ///     # unsafe { slot.as_mut_ptr().write_bytes(0xA5, 1) };
+    ///     iobuf::NanoPool::init(slot)
     /// }
-    /// # assert_eq!(start_up().available(), 64);
+    ///
+    /// let pool = start_up();
+    /// assert_eq!(pool.available(), 4);
+    /// assert!(pool.try_get().unwrap().iter().all(|&byte| byte == 0));
     /// ```
     pub fn init(slot: &'static mut MaybeUninit<Self>) -> &'static Self {
         let () = Self::CAPACITY_IS_VALID;
